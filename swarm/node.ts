@@ -1,0 +1,627 @@
+import type { Clock, TimerId } from "../runtime/clock.ts";
+import type { Logger } from "../runtime/log.ts";
+import { silentLogger } from "../runtime/log.ts";
+import type { Rng } from "../runtime/rng.ts";
+import type { Conn } from "../net/transport.ts";
+import { packBits } from "./bitset.ts";
+import { Choker, defaultChokerOptions, type ChokerOptions } from "./choker.ts";
+import { bytesEqual, sha256 } from "./hash.ts";
+import { manifestsPerRoundMax, requestsInFlightMax, requestsInFlightMin, roundsAheadMax, servedQueueMax, strikesBeforeBan } from "./limits.ts";
+import type { Manifest, Message, PeerId } from "./messages.ts";
+import { defaultPickerOptions, pickPieces, type PickerOptions, type RequestClock } from "./picker.ts";
+import { ProtocolError } from "./protocol-error.ts";
+import { RoundState, type RemoteView } from "./round-state.ts";
+import { Session, type SessionHost } from "./session.ts";
+import type { PieceStore } from "./store-port.ts";
+
+/** Swarm timing tunables. */
+export interface SwarmTimingOptions {
+  /** Periodic tick: rechoke, keepalive, stale-request sweep. @default 1000 */
+  tickIntervalMs: number;
+  /** Send a keepalive when nothing was sent for this long. @default 15000 */
+  keepaliveIntervalMs: number;
+  /** Close a session that said nothing for this long. @default 60000 */
+  idleTimeoutMs: number;
+  /** Expected wait assumed for a request before any RTT is measured. @default 1000 */
+  initialRequestWaitMs: number;
+}
+
+export const defaultTiming: SwarmTimingOptions = {
+  tickIntervalMs: 1000,
+  keepaliveIntervalMs: 15_000,
+  idleTimeoutMs: 60_000,
+  initialRequestWaitMs: 1000,
+};
+
+export interface SwarmNodeOptions {
+  peerId: PeerId;
+  swarmId: string;
+  /** Shared token checked in hello. @default "" */
+  auth?: string;
+  clock: Clock;
+  rng: Rng;
+  store: PieceStore;
+  log?: Logger;
+  picker?: Partial<PickerOptions>;
+  choker?: Partial<ChokerOptions>;
+  timing?: Partial<SwarmTimingOptions>;
+}
+
+/** What the swarm tells its owner (the peer actor, a benchmark, telemetry). All optional. */
+export interface SwarmEvents {
+  /** A piece passed its hash check and is stored. `data` is only valid during the call. */
+  piece?(round: number, origin: PeerId, index: number, data: Uint8Array): void;
+  manifest?(round: number, manifest: Manifest): void;
+  /** Every expected origin's every piece is held. */
+  complete?(round: number, atMs: number): void;
+  strike?(peer: string, error: ProtocolError): void;
+  ban?(peer: string, reason: string): void;
+  sessionOpened?(peer: PeerId): void;
+  sessionClosed?(peer: string, reason: string): void;
+}
+
+export interface SwarmCounters {
+  /** Piece bytes that arrived, useful or not. */
+  payloadIn: number;
+  /** Piece bytes that were verified and were new to us. */
+  usefulIn: number;
+  /** Piece bytes that arrived for pieces we already held. */
+  duplicateIn: number;
+  /** Piece bytes that failed their hash or length check. */
+  rejectedIn: number;
+  payloadOut: number;
+  wireIn: number;
+  wireOut: number;
+  strikes: number;
+  bans: number;
+}
+
+interface RoundGoal {
+  expected: readonly PeerId[];
+  chunksPerOrigin: number;
+  completeAt: number | undefined;
+}
+
+/**
+ * One peer's BitTorrent-style engine: sessions with neighbours, manifests, bitfields and haves, the picker,
+ * the choker, endgame and relay. Synchronous and deterministic given its ports; it never aggregates — it hands
+ * verified pieces to its owner through `events.piece`.
+ */
+export class SwarmNode implements SessionHost {
+  readonly peerId: PeerId;
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly log: Logger;
+  private readonly store: PieceStore;
+  private readonly pickerOpts: PickerOptions;
+  private readonly timing: SwarmTimingOptions;
+  private readonly choker: Choker;
+  private readonly sessions = new Map<number, Session>();
+  private readonly byPeer = new Map<PeerId, Session>();
+  private readonly banned = new Set<string>();
+  private readonly rounds = new Map<number, RoundState>();
+  private readonly reqClocks = new Map<number, RequestClock>();
+  private readonly goals = new Map<number, RoundGoal>();
+  private nextSessionId = 1;
+  private tickTimer: TimerId | undefined;
+  private closed = false;
+  current = 0;
+  readonly counters: SwarmCounters = { payloadIn: 0, usefulIn: 0, duplicateIn: 0, rejectedIn: 0, payloadOut: 0, wireIn: 0, wireOut: 0, strikes: 0, bans: 0 };
+
+  constructor(
+    private readonly opts: SwarmNodeOptions,
+    private readonly events: SwarmEvents = {},
+  ) {
+    this.peerId = opts.peerId;
+    this.clock = opts.clock;
+    this.rng = opts.rng;
+    this.store = opts.store;
+    this.log = opts.log ?? silentLogger;
+    this.pickerOpts = { ...defaultPickerOptions, ...opts.picker };
+    this.timing = { ...defaultTiming, ...opts.timing };
+    this.choker = new Choker(this.rng.split("choker"), { ...defaultChokerOptions, ...opts.choker });
+    this.armTick();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------
+
+  /** Wraps a connection (dialled or accepted) in a session and starts the handshake. */
+  addConn(conn: Conn): Session {
+    const s = new Session(this.nextSessionId++, conn, this, this.clock);
+    this.sessions.set(s.id, s);
+    s.sendHello(this.current, this.opts.swarmId, this.peerId, this.opts.auth ?? "");
+    return s;
+  }
+
+  /**
+   * Moves to `round`: pieces of that round are requested from now on; state of the previous round is kept for
+   * serving laggards, older rounds are released. `expected` names the origins whose pieces complete the round.
+   */
+  beginRound(round: number, expected: readonly PeerId[], chunksPerOrigin: number): void {
+    if (round < this.current) throw new Error(`swarm: round ${round} is before current round ${this.current}`);
+    this.current = round;
+    this.goals.set(round, { expected, chunksPerOrigin, completeAt: undefined });
+    for (const r of [...this.rounds.keys()]) {
+      if (r < round - 1) {
+        this.rounds.delete(r);
+        this.reqClocks.delete(r);
+        this.goals.delete(r);
+        this.store.release(this.peerId, r);
+      }
+    }
+    for (const s of this.sessions.values()) s.forgetRoundsBefore(round - 1);
+    this.state(round);
+    this.checkComplete(round);
+    this.fillAll();
+  }
+
+  /** Publishes our own update for the current round: stores its pieces and floods the manifest. */
+  publish(manifest: Manifest, pieces: readonly Uint8Array[]): void {
+    if (manifest.origin !== this.peerId) throw new Error("swarm: publish of a manifest that is not ours");
+    if (pieces.length !== manifest.chunks.length) throw new Error("swarm: piece count does not match manifest");
+    const rs = this.state(manifest.round);
+    if (!rs) throw new Error(`swarm: round ${manifest.round} is outside the window around ${this.current}`);
+    const info = rs.addManifest(manifest, true);
+    if (!info) throw new Error(`swarm: already published for round ${manifest.round}`);
+    for (let i = 0; i < pieces.length; i++) {
+      const meta = manifest.chunks[i]!;
+      this.store.put(this.peerId, { round: manifest.round, origin: this.peerId, index: i }, meta.sha256, pieces[i]!);
+      rs.markHave(info.offset + i);
+    }
+    this.maybeFlush();
+    const all = packBits(rs.have, info.offset, info.count);
+    for (const s of this.openSessions()) {
+      s.sendManifest(manifest);
+      s.sendBitfield(manifest.round, { [this.peerId]: all });
+    }
+    this.checkComplete(manifest.round);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
+    for (const s of [...this.sessions.values()]) s.close("shutdown");
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------------
+
+  coverage(round = this.current): { pieces: number; weighted: number } {
+    const goal = this.goals.get(round);
+    const rs = this.rounds.get(round);
+    if (!goal || !rs) return { pieces: 0, weighted: 0 };
+    return rs.coverage(goal.expected, goal.chunksPerOrigin);
+  }
+
+  completedAt(round = this.current): number | undefined {
+    return this.goals.get(round)?.completeAt;
+  }
+
+  /** Manifests known for a round, in arrival order. */
+  manifests(round = this.current): Manifest[] {
+    return this.rounds.get(round)?.originList.map((o) => o.manifest) ?? [];
+  }
+
+  /** Whether we hold a verified piece. */
+  holds(round: number, origin: PeerId, index: number): boolean {
+    const rs = this.rounds.get(round);
+    const p = rs?.pieceId(origin, index) ?? -1;
+    return p >= 0 && rs!.have[p] === 1;
+  }
+
+  get neighbours(): PeerId[] {
+    return [...this.byPeer.keys()];
+  }
+
+  isBanned(peer: string): boolean {
+    return this.banned.has(peer);
+  }
+
+  /** Sizes of every bounded structure, for the simulator's limit checkers. */
+  queueSizes(): { served: number; inflight: number; sessions: number } {
+    let served = 0;
+    let inflight = 0;
+    for (const s of this.sessions.values()) served = Math.max(served, s.served.length);
+    for (const rs of this.rounds.values()) for (const v of rs.views.values()) inflight = Math.max(inflight, v.inflight.size);
+    return { served, inflight, sessions: this.sessions.size };
+  }
+
+  // ---- SessionHost -----------------------------------------------------------------------------------
+
+  onMessage(s: Session, msg: Message): void {
+    if (s.state === "handshake") {
+      if (msg.t !== "hello") return s.close("message before hello");
+      return this.onHello(s, msg);
+    }
+    if (msg.round > this.current + roundsAheadMax) {
+      return this.onProtocolError(s, new ProtocolError(`round ${msg.round} is too far ahead of ${this.current}`, "round"));
+    }
+    switch (msg.t) {
+      case "hello":
+        return this.onProtocolError(s, new ProtocolError("second hello"));
+      case "manifest":
+        return this.onManifest(s, msg);
+      case "bitfield":
+        return this.onBitfield(s, msg.round, msg.have);
+      case "have":
+        return this.onHave(s, msg.round, msg.origin, msg.index);
+      case "interested":
+        return this.onInterested(s, true);
+      case "not-interested":
+        return this.onInterested(s, false);
+      case "choke":
+        return this.onChoke(s);
+      case "unchoke":
+        s.peerChoking = false;
+        return this.fill(s);
+      case "request":
+        return this.onRequest(s, msg.round, msg.origin, msg.index);
+      case "cancel":
+        return this.onCancel(s, msg.round, msg.origin, msg.index);
+      case "piece":
+        return this.onPiece(s, msg.round, msg.origin, msg.index, msg.data);
+      case "keepalive":
+        return;
+    }
+  }
+
+  onProtocolError(s: Session, err: ProtocolError): void {
+    s.strikes++;
+    this.counters.strikes++;
+    this.log.warn(`protocol error from ${s.label}: ${err.message}`, { strikes: s.strikes });
+    this.events.strike?.(s.label, err);
+    if (s.strikes >= strikesBeforeBan) {
+      this.banned.add(s.label);
+      this.counters.bans++;
+      this.events.ban?.(s.label, err.message);
+      s.close(`banned: ${err.message}`);
+    }
+  }
+
+  onSessionClosed(s: Session, reason: string): void {
+    this.sessions.delete(s.id);
+    if (s.remoteId && this.byPeer.get(s.remoteId) === s) this.byPeer.delete(s.remoteId);
+    for (const rs of this.rounds.values()) rs.dropView(s.id);
+    this.log.info(`session ${s.label} closed: ${reason}`);
+    this.events.sessionClosed?.(s.label, reason);
+    if (!this.closed) this.fillAll();
+  }
+
+  onDrain(s: Session): void {
+    this.pump(s);
+  }
+
+  // ---- handlers --------------------------------------------------------------------------------------
+
+  private onHello(s: Session, m: Extract<Message, { t: "hello" }>): void {
+    if (m.swarmId !== this.opts.swarmId) return s.close(`wrong swarm ${m.swarmId}`);
+    if (m.auth !== (this.opts.auth ?? "")) return s.close("bad auth");
+    if (m.peerId === this.peerId) return s.close("connected to self");
+    if (this.banned.has(m.peerId)) return s.close("banned");
+    if (this.byPeer.has(m.peerId)) return s.close("duplicate session");
+    s.remoteId = m.peerId;
+    s.state = "open";
+    this.byPeer.set(m.peerId, s);
+    this.events.sessionOpened?.(m.peerId);
+    for (const rs of this.liveRounds()) this.sendRoundState(s, rs);
+  }
+
+  private onManifest(s: Session, m: Manifest): void {
+    s.noteManifest(m.round, m.origin);
+    const rs = this.state(m.round);
+    if (!rs || m.origin === this.peerId) return;
+    if (rs.origins.has(m.origin)) return;
+    if (rs.origins.size >= manifestsPerRoundMax) {
+      return this.onProtocolError(s, new ProtocolError(`more than ${manifestsPerRoundMax} manifests in round ${m.round}`));
+    }
+    const info = rs.addManifest(m, false)!;
+    for (const [sid, v] of rs.views) {
+      const pending = v.pending.get(m.origin);
+      if (!pending) continue;
+      v.pending.delete(m.origin);
+      const holder = this.sessions.get(sid);
+      if (pending.bits && !rs.applyBits(v, info, pending.bits) && holder) {
+        this.onProtocolError(holder, new ProtocolError(`bitfield for ${m.origin} does not fit ${info.count} pieces`, "have"));
+      }
+      for (const i of pending.indices) if (i < info.count) rs.markRemoteHas(v, info.offset + i);
+    }
+    for (const other of this.openSessions()) if (other !== s && !other.knowsManifest(m.round, m.origin)) other.sendManifest(m);
+    this.events.manifest?.(m.round, m);
+    if (m.round === this.current) this.fillAll();
+  }
+
+  private onBitfield(s: Session, round: number, have: Record<PeerId, Uint8Array>): void {
+    const rs = this.state(round);
+    if (!rs) return;
+    const v = rs.view(s.id);
+    for (const origin in have) {
+      const bits = have[origin]!;
+      const info = rs.origins.get(origin);
+      if (info) {
+        if (!rs.applyBits(v, info, bits)) {
+          return this.onProtocolError(s, new ProtocolError(`bitfield for ${origin} does not fit ${info.count} pieces`, "have"));
+        }
+      } else if (!this.stashPending(s, v, origin, (p) => (p.bits = bits))) return;
+    }
+    if (round === this.current) this.fill(s);
+  }
+
+  private onHave(s: Session, round: number, origin: PeerId, index: number): void {
+    const rs = this.state(round);
+    if (!rs) return;
+    const v = rs.view(s.id);
+    const info = rs.origins.get(origin);
+    if (!info) {
+      this.stashPending(s, v, origin, (p) => p.indices.length < 4096 && p.indices.push(index));
+      return;
+    }
+    if (index >= info.count) return this.onProtocolError(s, new ProtocolError(`have index ${index} ≥ ${info.count} pieces of ${origin}`, "index"));
+    const p = info.offset + index;
+    if (!rs.markRemoteHas(v, p) || rs.have[p] || round !== this.current) return;
+    if (!s.amInterested) s.sendInterested(this.current);
+    this.fill(s);
+  }
+
+  private stashPending(s: Session, v: RemoteView, origin: PeerId, apply: (p: { bits?: Uint8Array; indices: number[] }) => unknown): boolean {
+    let p = v.pending.get(origin);
+    if (!p) {
+      if (v.pending.size >= manifestsPerRoundMax) {
+        this.onProtocolError(s, new ProtocolError("too many origins without a manifest"));
+        return false;
+      }
+      v.pending.set(origin, (p = { indices: [] }));
+    }
+    apply(p);
+    return true;
+  }
+
+  private onInterested(s: Session, interested: boolean): void {
+    s.peerInterested = interested;
+    if (interested && s.amChoking && this.choker.hasFreeSlot(this.unchokedInterested())) s.sendUnchoke(this.current);
+  }
+
+  private onChoke(s: Session): void {
+    s.peerChoking = true;
+    // BitTorrent semantics: a choke discards our outstanding requests; they go to other holders.
+    for (const rs of this.rounds.values()) {
+      const v = rs.views.get(s.id);
+      if (!v) continue;
+      for (const p of v.inflight.keys()) {
+        rs.requested[p]!--;
+        v.cancelled.add(p);
+      }
+      v.inflight.clear();
+    }
+    this.fillAll();
+  }
+
+  private onRequest(s: Session, round: number, origin: PeerId, index: number): void {
+    if (s.amChoking) return; // raced with our choke; BitTorrent drops it
+    const rs = this.rounds.get(round);
+    if (!rs) return; // a round we no longer serve
+    const p = rs.pieceId(origin, index);
+    if (p < 0 || !rs.have[p]) return this.onProtocolError(s, new ProtocolError(`request for ${origin}#${index}, which we never announced`));
+    if (s.served.length >= servedQueueMax) return this.onProtocolError(s, new ProtocolError(`more than ${servedQueueMax} queued requests`));
+    s.served.push({ round, origin, index });
+    this.pump(s);
+  }
+
+  private onCancel(s: Session, round: number, origin: PeerId, index: number): void {
+    const i = s.served.findIndex((r) => r.round === round && r.origin === origin && r.index === index);
+    if (i >= 0) s.served.splice(i, 1);
+  }
+
+  private onPiece(s: Session, round: number, origin: PeerId, index: number, data: Uint8Array): void {
+    const now = this.clock.now();
+    this.counters.payloadIn += data.byteLength;
+    s.down.add(data.byteLength, now);
+    const rs = this.rounds.get(round);
+    if (!rs) {
+      this.counters.duplicateIn += data.byteLength;
+      return;
+    }
+    const p = rs.pieceId(origin, index);
+    if (p < 0) return this.onProtocolError(s, new ProtocolError(`piece ${origin}#${index} is not in any manifest we hold`));
+    const v = rs.view(s.id);
+    const sentAt = v.inflight.get(p);
+    if (sentAt === undefined) {
+      if (!v.cancelled.delete(p)) return this.onProtocolError(s, new ProtocolError(`unsolicited piece ${origin}#${index}`));
+    } else {
+      v.inflight.delete(p);
+      rs.requested[p]!--;
+      const rtt = now - sentAt;
+      s.minRttMs = s.minRttMs === undefined ? rtt : Math.min(s.minRttMs, rtt);
+      s.srttMs = s.srttMs === undefined ? rtt : s.srttMs * 0.875 + rtt * 0.125;
+    }
+    if (rs.have[p]) {
+      this.counters.duplicateIn += data.byteLength;
+      return this.fill(s);
+    }
+    const meta = rs.pieceOrigin[p]!.manifest.chunks[index]!;
+    if (data.byteLength !== meta.bytes || !bytesEqual(sha256(data), meta.sha256)) {
+      this.counters.rejectedIn += data.byteLength;
+      this.onProtocolError(s, new ProtocolError(`piece ${origin}#${index} failed its hash check`));
+      return this.fillAll();
+    }
+    this.counters.usefulIn += data.byteLength;
+    this.store.put(this.peerId, { round, origin, index }, meta.sha256, data);
+    this.maybeFlush();
+    rs.markHave(p);
+    for (const [sid, ov] of rs.views) {
+      const other = this.sessions.get(sid);
+      if (!other || other === s || other.state !== "open") continue;
+      if (ov.inflight.delete(p)) {
+        rs.requested[p]!--;
+        ov.cancelled.add(p);
+        other.sendCancel(round, origin, index);
+      }
+      if (!ov.has[p]) other.sendHave(round, origin, index);
+    }
+    this.events.piece?.(round, origin, index, data);
+    this.checkComplete(round);
+    if (round === this.current) this.fill(s);
+  }
+
+  // ---- requesting ------------------------------------------------------------------------------------
+
+  /** Pipeline depth for a session: bandwidth × RTT in pieces, plus slack so the sender never idles. */
+  private targetInflight(s: Session, pieceBytes: number): number {
+    const now = this.clock.now();
+    const rate = s.down.rate(now);
+    const rtt = s.minRttMs ?? this.timing.initialRequestWaitMs;
+    const depth = Math.ceil((rate * rtt) / 1000 / Math.max(1, pieceBytes)) + requestsInFlightMin;
+    return Math.min(requestsInFlightMax, Math.max(requestsInFlightMin, depth));
+  }
+
+  private fill(s: Session): void {
+    if (s.state !== "open" || this.closed) return;
+    const rs = this.rounds.get(this.current);
+    if (!rs || rs.haveCount === rs.pieceCount) return;
+    const v = rs.view(s.id);
+    const pieceBytes = rs.originList[0]?.manifest.chunks[0]?.bytes ?? 1;
+    if (s.peerChoking) {
+      if (!s.amInterested && this.remoteHasNeeded(rs, v)) s.sendInterested(this.current);
+      return;
+    }
+    const capacity = this.targetInflight(s, pieceBytes) - v.inflight.size;
+    if (capacity <= 0) return;
+    let rc = this.reqClocks.get(this.current);
+    if (!rc) this.reqClocks.set(this.current, (rc = { at: [], expectedWaitMs: [] }));
+    const pick = pickPieces(rs, v, capacity, rc, this.clock.now(), this.pickerOpts);
+    if (pick.pieces.length === 0) {
+      if (v.inflight.size === 0 && s.amInterested && !this.remoteHasNeeded(rs, v)) s.sendNotInterested(this.current);
+      return;
+    }
+    if (!s.amInterested) s.sendInterested(this.current);
+    const now = this.clock.now();
+    const wait = s.srttMs ?? this.timing.initialRequestWaitMs;
+    for (const p of pick.pieces) {
+      const info = rs.pieceOrigin[p]!;
+      v.inflight.set(p, now);
+      v.cancelled.delete(p);
+      rs.requested[p]!++;
+      rc.at[p] = now;
+      rc.expectedWaitMs[p] = wait;
+      s.sendRequest(this.current, info.origin, rs.pieceIndex[p]!);
+    }
+  }
+
+  private fillAll(): void {
+    for (const s of this.openSessions()) this.fill(s);
+  }
+
+  private remoteHasNeeded(rs: RoundState, v: RemoteView): boolean {
+    for (const p of rs.needed) if (!rs.have[p] && v.has[p]) return true;
+    return false;
+  }
+
+  // ---- serving ---------------------------------------------------------------------------------------
+
+  private pump(s: Session): void {
+    while (s.served.length > 0 && s.sendable && !s.amChoking) {
+      const r = s.served.shift()!;
+      const rs = this.rounds.get(r.round);
+      const p = rs?.pieceId(r.origin, r.index) ?? -1;
+      if (p < 0) continue;
+      const data = this.store.get(rs!.pieceOrigin[p]!.manifest.chunks[r.index]!.sha256);
+      if (!data) {
+        this.log.warn(`piece ${r.origin}#${r.index} of round ${r.round} left the memory tier; request dropped`);
+        continue;
+      }
+      this.counters.payloadOut += data.byteLength;
+      s.sendPiece(r.round, r.origin, r.index, data);
+    }
+  }
+
+  // ---- periodic --------------------------------------------------------------------------------------
+
+  private armTick(): void {
+    if (this.closed) return;
+    this.tickTimer = this.clock.setTimeout(() => this.tick(), this.timing.tickIntervalMs);
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    for (const s of [...this.sessions.values()]) {
+      if (now - s.lastFrameInMs > this.timing.idleTimeoutMs) s.close("idle timeout");
+      else if (s.state === "open" && now - s.lastFrameOutMs > this.timing.keepaliveIntervalMs) s.sendKeepalive(this.current);
+    }
+    this.rechoke();
+    this.fillAll();
+    this.armTick();
+  }
+
+  private rechoke(): void {
+    const rs = this.rounds.get(this.current);
+    const seeding = !rs || rs.haveCount === rs.pieceCount;
+    const now = this.clock.now();
+    const open = this.openSessions();
+    const unchoke = this.choker.rechoke(
+      open.map((s) => ({ id: s.id, interested: s.peerInterested, rate: seeding ? s.up.rate(now) : s.down.rate(now) })),
+    );
+    for (const s of open) {
+      if (unchoke.has(s.id) && s.amChoking) s.sendUnchoke(this.current);
+      else if (!unchoke.has(s.id) && !s.amChoking && s.peerInterested) s.sendChoke(this.current);
+    }
+  }
+
+  private unchokedInterested(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (!s.amChoking && s.peerInterested) n++;
+    return n;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------
+
+  private state(round: number): RoundState | undefined {
+    if (round < this.current - 1 || round > this.current + roundsAheadMax) return undefined;
+    let rs = this.rounds.get(round);
+    if (!rs) this.rounds.set(round, (rs = new RoundState(round, this.rng.split(`round:${round}`))));
+    return rs;
+  }
+
+  private liveRounds(): RoundState[] {
+    return [...this.rounds.values()].sort((a, b) => a.round - b.round);
+  }
+
+  private openSessions(): Session[] {
+    const out: Session[] = [];
+    for (const s of this.sessions.values()) if (s.state === "open") out.push(s);
+    return out;
+  }
+
+  private sendRoundState(s: Session, rs: RoundState): void {
+    const have: Record<PeerId, Uint8Array> = {};
+    let any = false;
+    for (const info of rs.originList) {
+      if (!s.knowsManifest(rs.round, info.origin)) s.sendManifest(info.manifest);
+      if (info.haveCount > 0) {
+        have[info.origin] = packBits(rs.have, info.offset, info.count);
+        any = true;
+      }
+    }
+    if (any) s.sendBitfield(rs.round, have);
+  }
+
+  private checkComplete(round: number): void {
+    const goal = this.goals.get(round);
+    const rs = this.rounds.get(round);
+    if (!goal || !rs || goal.completeAt !== undefined) return;
+    for (const id of goal.expected) {
+      const o = rs.origins.get(id);
+      if (!o || o.haveCount < o.count) return;
+    }
+    goal.completeAt = this.clock.now();
+    this.events.complete?.(round, goal.completeAt);
+  }
+
+  private maybeFlush(): void {
+    if (this.store.queuedRows >= flushRowsThreshold) {
+      this.clock.track(this.store.flush()).catch((e) => this.log.error(`chunk store flush failed: ${(e as Error).message}`));
+    }
+  }
+}
+
+/** Rows queued before the swarm asks the store to flush (SQLite write-behind batch). */
+const flushRowsThreshold = 512;

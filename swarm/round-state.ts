@@ -1,0 +1,157 @@
+import type { Rng } from "../runtime/rng.ts";
+import { bitsetFits, testBit } from "./bitset.ts";
+import type { Manifest, PeerId } from "./messages.ts";
+
+/** One origin's torrent within a round: its manifest and where its pieces sit in the round's piece table. */
+export interface OriginInfo {
+  origin: PeerId;
+  manifest: Manifest;
+  /** Piece ids offset..offset+count-1 belong to this origin, in chunk order. */
+  offset: number;
+  count: number;
+  haveCount: number;
+  /** Sum of importance over the origin's chunks (for importance-weighted coverage). */
+  importanceTotal: number;
+  /** Largest chunk importance of this origin: scores are normalised per origin. */
+  maxImportance: number;
+}
+
+/** What we know of one neighbour within a round. */
+export interface RemoteView {
+  /** 1 where the remote holds piece id i (known origins only). */
+  has: number[];
+  /** Bitfields or haves for origins whose manifest we have not seen yet (bounded by manifestsPerRoundMax). */
+  pending: Map<PeerId, { bits?: Uint8Array; indices: number[] }>;
+  /** Requests we sent to this remote: piece id → sent time (ms). */
+  inflight: Map<number, number>;
+  /** Requests we cancelled: a piece that still arrives for one of these is not unsolicited. */
+  cancelled: Set<number>;
+}
+
+/**
+ * The piece table of one round as one peer sees it. Pure data plus bookkeeping; no I/O. Piece ids are dense
+ * integers in manifest-arrival order (local to this peer; never on the wire).
+ */
+export class RoundState {
+  readonly origins = new Map<PeerId, OriginInfo>();
+  readonly originList: OriginInfo[] = [];
+  pieceCount = 0;
+  haveCount = 0;
+  readonly pieceOrigin: OriginInfo[] = [];
+  readonly pieceIndex: number[] = [];
+  readonly have: number[] = [];
+  /** Neighbours known to hold each piece. */
+  readonly availability: number[] = [];
+  /** Sessions each piece is currently requested from. */
+  readonly requested: number[] = [];
+  readonly importance: number[] = [];
+  /** Seeded per-piece tie-break in [0,1): same seed, same choices. */
+  readonly tiebreak: number[] = [];
+  /** Pieces not yet held; compacted lazily by the picker. */
+  needed: number[] = [];
+  readonly views = new Map<number, RemoteView>();
+  /** Importance-weighted coverage numerator. */
+  importanceHave = 0;
+
+  constructor(
+    readonly round: number,
+    private readonly rng: Rng,
+  ) {}
+
+  pieceId(origin: PeerId, index: number): number {
+    const o = this.origins.get(origin);
+    if (!o || index < 0 || index >= o.count) return -1;
+    return o.offset + index;
+  }
+
+  view(sessionId: number): RemoteView {
+    let v = this.views.get(sessionId);
+    if (!v) {
+      v = { has: new Array(this.pieceCount).fill(0), pending: new Map(), inflight: new Map(), cancelled: new Set() };
+      this.views.set(sessionId, v);
+    }
+    return v;
+  }
+
+  dropView(sessionId: number): RemoteView | undefined {
+    const v = this.views.get(sessionId);
+    if (!v) return undefined;
+    this.views.delete(sessionId);
+    for (let p = 0; p < v.has.length; p++) if (v.has[p]) this.availability[p]!--;
+    for (const p of v.inflight.keys()) this.requested[p]!--;
+    return v;
+  }
+
+  /** Registers an origin's manifest (first one wins). Returns undefined if the origin was already known. */
+  addManifest(m: Manifest, own: boolean): OriginInfo | undefined {
+    if (this.origins.has(m.origin)) return undefined;
+    const count = m.chunks.length;
+    const info: OriginInfo = { origin: m.origin, manifest: m, offset: this.pieceCount, count, haveCount: 0, importanceTotal: 0, maxImportance: 0 };
+    for (const c of m.chunks) {
+      this.pieceOrigin.push(info);
+      this.pieceIndex.push(c.index);
+      this.have.push(0);
+      this.availability.push(0);
+      this.requested.push(0);
+      this.importance.push(c.importance);
+      this.tiebreak.push(this.rng.next());
+      info.importanceTotal += c.importance;
+      info.maxImportance = Math.max(info.maxImportance, c.importance);
+      if (!own) this.needed.push(this.pieceCount);
+      this.pieceCount++;
+    }
+    for (const v of this.views.values()) for (let i = 0; i < count; i++) v.has.push(0);
+    this.origins.set(m.origin, info);
+    this.originList.push(info);
+    return info;
+  }
+
+  /** Marks a piece held (verified). Returns false if it was already held. */
+  markHave(p: number): boolean {
+    if (this.have[p]) return false;
+    this.have[p] = 1;
+    this.haveCount++;
+    this.pieceOrigin[p]!.haveCount++;
+    this.importanceHave += this.importance[p]!;
+    return true;
+  }
+
+  /** Records that a remote holds a piece. Returns false if already known. */
+  markRemoteHas(v: RemoteView, p: number): boolean {
+    if (v.has[p]) return false;
+    v.has[p] = 1;
+    this.availability[p]!++;
+    return true;
+  }
+
+  /**
+   * Applies a remote's wire bitset for a known origin. Returns false when the bitset does not fit the
+   * origin's piece count (a protocol error for the caller to strike).
+   */
+  applyBits(v: RemoteView, info: OriginInfo, bits: Uint8Array): boolean {
+    if (!bitsetFits(bits, info.count)) return false;
+    for (let i = 0; i < info.count; i++) if (testBit(bits, i)) this.markRemoteHas(v, info.offset + i);
+    return true;
+  }
+
+  /** Coverage over a set of expected origins: pieces held / pieces expected (unknown manifests count as 0 held). */
+  coverage(expected: readonly PeerId[], chunksPerOrigin: number): { pieces: number; weighted: number } {
+    let held = 0;
+    let total = 0;
+    let wHeld = 0;
+    let wTotal = 0;
+    for (const id of expected) {
+      const o = this.origins.get(id);
+      if (!o) {
+        total += chunksPerOrigin;
+        wTotal += chunksPerOrigin;
+        continue;
+      }
+      held += o.haveCount;
+      total += o.count;
+      wTotal += o.importanceTotal;
+      for (let p = o.offset; p < o.offset + o.count; p++) if (this.have[p]) wHeld += this.importance[p]!;
+    }
+    return { pieces: total ? held / total : 1, weighted: wTotal ? wHeld / wTotal : held === total ? 1 : 0 };
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { decode, encode } from "../../swarm/codec.ts";
+import type { Message } from "../../swarm/messages.ts";
+import { ProtocolError } from "../../swarm/protocol-error.ts";
+
+const sha = new Uint8Array(32).fill(7);
+const samples: Message[] = [
+  { t: "hello", round: 0, swarmId: "s1", peerId: "p1", auth: "" },
+  { t: "manifest", round: 3, origin: "p1", layoutHash: sha, sampleCount: 80, sig: new Uint8Array(0), chunks: [{ index: 0, bytes: 10, sha256: sha, importance: 0.5 }] },
+  { t: "bitfield", round: 3, have: { p1: new Uint8Array([0b10100000]) } },
+  { t: "have", round: 3, origin: "p1", index: 0 },
+  { t: "interested", round: 1 },
+  { t: "not-interested", round: 1 },
+  { t: "choke", round: 1 },
+  { t: "unchoke", round: 1 },
+  { t: "request", round: 1, origin: "p9", index: 4 },
+  { t: "cancel", round: 1, origin: "p9", index: 4 },
+  { t: "piece", round: 1, origin: "p9", index: 4, data: new Uint8Array([1, 2, 3, 4, 5]) },
+  { t: "keepalive", round: 1 },
+];
+
+describe("codec", () => {
+  test("every message type round-trips", () => {
+    for (const m of samples) {
+      const back = decode(encode(m));
+      expect(back.t).toBe(m.t);
+      expect(JSON.stringify(normalise(back))).toBe(JSON.stringify(normalise(m)));
+    }
+  });
+
+  test("piece data travels as raw bytes, not a number array", () => {
+    const data = new Uint8Array(4096).fill(0xab);
+    const frame = encode({ t: "piece", round: 0, origin: "a", index: 0, data });
+    expect(frame.byteLength).toBeLessThan(4096 + 64);
+  });
+
+  test("rejects wrong types, naming the field", () => {
+    const bad = encode({ t: "have", round: 1, origin: "p", index: -1 } as Message);
+    expect(() => decode(bad)).toThrow(ProtocolError);
+    expect(() => decode(bad)).toThrow(/index/);
+    const badSha = encode({ ...samples[1], chunks: [{ index: 0, bytes: 10, sha256: new Uint8Array(5), importance: 1 }] } as Message);
+    expect(() => decode(badSha)).toThrow(/chunks\[0\]\.sha256/);
+    const nanImp = encode({ ...samples[1], chunks: [{ index: 0, bytes: 10, sha256: sha, importance: Number.NaN }] } as Message);
+    expect(() => decode(nanImp)).toThrow(/importance/);
+    expect(() => decode(encode({ t: "nope", round: 1 } as unknown as Message))).toThrow(/unknown message type/);
+    expect(() => decode(new Uint8Array(0))).toThrow(ProtocolError);
+  });
+});
+
+function normalise(m: unknown): unknown {
+  if (m instanceof Uint8Array) return Array.from(m);
+  if (Array.isArray(m)) return m.map(normalise);
+  if (m && typeof m === "object") {
+    const o = m as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, normalise(o[k])]));
+  }
+  return m;
+}
