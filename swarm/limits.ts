@@ -33,8 +33,8 @@ export const sigBytesMax = 256;
 /** Requests we ask of one session at once: the pipeline never exceeds this whatever bandwidth × RTT says. */
 export const requestsInFlightMax = 64;
 
-/** Requests we keep always in flight per session, even before any rate is measured (covers one RTT). */
-export const requestsInFlightMin = 2;
+/** Requests we keep in flight per unchoked session even before any rate is measured. */
+export const requestsInFlightMin = 1;
 
 /** Requests a remote may have queued with us; more is flooding and earns a strike. */
 export const servedQueueMax = 256;

@@ -24,6 +24,8 @@ export interface SwarmTimingOptions {
   idleTimeoutMs: number;
   /** Expected wait assumed for a request before any RTT is measured. @default 1000 */
   initialRequestWaitMs: number;
+  /** Requests to a session that delivered no piece for this long are given up and asked elsewhere. @default 30000 */
+  requestTimeoutMs: number;
 }
 
 export const defaultTiming: SwarmTimingOptions = {
@@ -31,6 +33,7 @@ export const defaultTiming: SwarmTimingOptions = {
   keepaliveIntervalMs: 15_000,
   idleTimeoutMs: 60_000,
   initialRequestWaitMs: 1000,
+  requestTimeoutMs: 30_000,
 };
 
 export interface SwarmNodeOptions {
@@ -251,9 +254,14 @@ export class SwarmNode implements SessionHost {
         return this.onInterested(s, false);
       case "choke":
         return this.onChoke(s);
-      case "unchoke":
+      case "unchoke": {
         s.peerChoking = false;
-        return this.fill(s);
+        // Whatever we had asked before the choke was discarded by the remote: ask again.
+        const choked = s.chokedAtMs;
+        s.chokedAtMs = undefined;
+        if (choked !== undefined) this.giveUpRequests(s, (sentAt) => sentAt <= choked);
+        return this.fillAll();
+      }
       case "request":
         return this.onRequest(s, msg.round, msg.origin, msg.index);
       case "cancel":
@@ -382,17 +390,36 @@ export class SwarmNode implements SessionHost {
 
   private onChoke(s: Session): void {
     s.peerChoking = true;
-    // BitTorrent semantics: a choke discards our outstanding requests; they go to other holders.
+    s.chokedAtMs = this.clock.now();
+  }
+
+  /**
+   * BitTorrent semantics: a choke discards our outstanding requests. Pieces already on the wire still arrive,
+   * so the requests are only given up (and sent to other holders) once the session stayed choked for a grace
+   * of twice its smoothed RTT — re-requesting at once would pull the same bytes twice over a slow downlink.
+   */
+  private releaseChokedRequests(s: Session, now: number): void {
+    if (!s.peerChoking || s.chokedAtMs === undefined) return;
+    if (now - s.chokedAtMs < 2 * (s.srttMs ?? this.timing.initialRequestWaitMs)) return;
+    s.chokedAtMs = undefined;
+    this.giveUpRequests(s, () => true);
+  }
+
+  /** Forgets requests to `s` matching `which`; their pieces go back to the picker; late copies are tolerated. */
+  private giveUpRequests(s: Session, which: (sentAtMs: number) => boolean): number {
+    let n = 0;
     for (const rs of this.rounds.values()) {
       const v = rs.views.get(s.id);
       if (!v) continue;
-      for (const p of v.inflight.keys()) {
+      for (const [p, sentAt] of v.inflight) {
+        if (!which(sentAt)) continue;
+        v.inflight.delete(p);
         rs.requested[p]!--;
-        v.cancelled.add(p);
+        addCancelled(v, p);
+        n++;
       }
-      v.inflight.clear();
     }
-    this.fillAll();
+    return n;
   }
 
   private onRequest(s: Session, round: number, origin: PeerId, index: number): void {
@@ -415,6 +442,7 @@ export class SwarmNode implements SessionHost {
     const now = this.clock.now();
     this.counters.payloadIn += data.byteLength;
     s.down.add(data.byteLength, now);
+    s.lastPieceInMs = now;
     const rs = this.rounds.get(round);
     if (!rs) {
       this.counters.duplicateIn += data.byteLength;
@@ -425,7 +453,10 @@ export class SwarmNode implements SessionHost {
     const v = rs.view(s.id);
     const sentAt = v.inflight.get(p);
     if (sentAt === undefined) {
-      if (!v.cancelled.delete(p)) return this.onProtocolError(s, new ProtocolError(`unsolicited piece ${origin}#${index}`));
+      const late = v.cancelled.get(p) ?? 0;
+      if (late === 0) return this.onProtocolError(s, new ProtocolError(`unsolicited piece ${origin}#${index}`));
+      if (late === 1) v.cancelled.delete(p);
+      else v.cancelled.set(p, late - 1);
     } else {
       v.inflight.delete(p);
       rs.requested[p]!--;
@@ -452,7 +483,7 @@ export class SwarmNode implements SessionHost {
       if (!other || other === s || other.state !== "open") continue;
       if (ov.inflight.delete(p)) {
         rs.requested[p]!--;
-        ov.cancelled.add(p);
+        addCancelled(ov, p);
         other.sendCancel(round, origin, index);
       }
       if (!ov.has[p]) other.sendHave(round, origin, index);
@@ -469,7 +500,7 @@ export class SwarmNode implements SessionHost {
     const now = this.clock.now();
     const rate = s.down.rate(now);
     const rtt = s.minRttMs ?? this.timing.initialRequestWaitMs;
-    const depth = Math.ceil((rate * rtt) / 1000 / Math.max(1, pieceBytes)) + requestsInFlightMin;
+    const depth = Math.ceil((rate * rtt) / 1000 / Math.max(1, pieceBytes)) + requestsSlack;
     return Math.min(requestsInFlightMax, Math.max(requestsInFlightMin, depth));
   }
 
@@ -487,7 +518,7 @@ export class SwarmNode implements SessionHost {
     if (capacity <= 0) return;
     let rc = this.reqClocks.get(this.current);
     if (!rc) this.reqClocks.set(this.current, (rc = { at: [], expectedWaitMs: [] }));
-    const pick = pickPieces(rs, v, capacity, rc, this.clock.now(), this.pickerOpts);
+    const pick = pickPieces(rs, v, capacity, rc, this.clock.now(), this.pickerOpts, this.isSlow(s));
     if (pick.pieces.length === 0) {
       if (v.inflight.size === 0 && s.amInterested && !this.remoteHasNeeded(rs, v)) s.sendNotInterested(this.current);
       return;
@@ -498,12 +529,22 @@ export class SwarmNode implements SessionHost {
     for (const p of pick.pieces) {
       const info = rs.pieceOrigin[p]!;
       v.inflight.set(p, now);
-      v.cancelled.delete(p);
       rs.requested[p]!++;
       rc.at[p] = now;
       rc.expectedWaitMs[p] = wait;
       s.sendRequest(this.current, info.origin, rs.pieceIndex[p]!);
     }
+  }
+
+  /**
+   * A session is slow when its requests take much longer than our fastest neighbour's (smoothed RTT, which
+   * includes the sender's queue). Slow sessions are asked only for pieces nobody else has.
+   */
+  private isSlow(s: Session): boolean {
+    if (s.srttMs === undefined || s.srttMs < slowSessionRttMinMs) return false;
+    let best = Infinity;
+    for (const o of this.sessions.values()) if (o.srttMs !== undefined && o.state === "open") best = Math.min(best, o.srttMs);
+    return s.srttMs > slowSessionRttFactor * best;
   }
 
   private fillAll(): void {
@@ -544,6 +585,9 @@ export class SwarmNode implements SessionHost {
     if (this.closed) return;
     const now = this.clock.now();
     for (const s of [...this.sessions.values()]) {
+      this.releaseChokedRequests(s, now);
+      // Requests are answered in order: only a session that delivered nothing for the timeout has lost them.
+      if (now - s.lastPieceInMs > this.timing.requestTimeoutMs) this.giveUpRequests(s, (sentAt) => now - sentAt > this.timing.requestTimeoutMs);
       if (now - s.lastFrameInMs > this.timing.idleTimeoutMs) s.close("idle timeout");
       else if (s.state === "open" && now - s.lastFrameOutMs > this.timing.keepaliveIntervalMs) s.sendKeepalive(this.current);
     }
@@ -622,6 +666,17 @@ export class SwarmNode implements SessionHost {
     }
   }
 }
+
+function addCancelled(v: RemoteView, p: number): void {
+  v.cancelled.set(p, (v.cancelled.get(p) ?? 0) + 1);
+}
+
+/** A session whose smoothed RTT exceeds this factor × our fastest session's (and slowSessionRttMinMs) is slow. */
+const slowSessionRttFactor = 4;
+const slowSessionRttMinMs = 500;
+
+/** Requests beyond bandwidth × RTT, so the sender's queue never runs dry between our requests. */
+const requestsSlack = 2;
 
 /** Rows queued before the swarm asks the store to flush (SQLite write-behind batch). */
 const flushRowsThreshold = 512;

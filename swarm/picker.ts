@@ -46,6 +46,8 @@ export function pickPieces(
   reqClock: RequestClock,
   now: number,
   opts: PickerOptions,
+  /** A slow remote is only asked for pieces no other neighbour holds: everything else comes faster elsewhere. */
+  uniqueOnly = false,
 ): Pick {
   if (capacity <= 0) return { pieces: [], endgame: false };
   const needed = state.needed;
@@ -59,7 +61,7 @@ export function pickPieces(
     needed[w++] = p;
     if (state.requested[p]! > 0) continue;
     unrequested++;
-    if (!view.has[p]) continue;
+    if (!view.has[p] || (uniqueOnly && state.availability[p]! > 1)) continue;
     const s = score(state, p, opts);
     insertTop(best, bestScore, p, s, capacity, state.tiebreak);
   }

@@ -24,8 +24,8 @@ export interface RemoteView {
   pending: Map<PeerId, { bits?: Uint8Array; indices: number[] }>;
   /** Requests we sent to this remote: piece id → sent time (ms). */
   inflight: Map<number, number>;
-  /** Requests we cancelled: a piece that still arrives for one of these is not unsolicited. */
-  cancelled: Set<number>;
+  /** Copies we asked for and then cancelled (or lost to a choke): that many late arrivals are not unsolicited. */
+  cancelled: Map<number, number>;
 }
 
 /**
@@ -67,7 +67,7 @@ export class RoundState {
   view(sessionId: number): RemoteView {
     let v = this.views.get(sessionId);
     if (!v) {
-      v = { has: new Array(this.pieceCount).fill(0), pending: new Map(), inflight: new Map(), cancelled: new Set() };
+      v = { has: new Array(this.pieceCount).fill(0), pending: new Map(), inflight: new Map(), cancelled: new Map() };
       this.views.set(sessionId, v);
     }
     return v;

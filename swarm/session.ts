@@ -37,12 +37,16 @@ export class Session {
   amInterested = false;
   peerInterested = false;
   strikes = 0;
+  /** When the remote choked us (undefined while unchoked or once its requests were given up). */
+  chokedAtMs: number | undefined;
   readonly down: RateMeter;
   readonly up: RateMeter;
   /** Smoothed and minimum request→piece times (ms), for pipeline depth and endgame. */
   srttMs: number | undefined;
   minRttMs: number | undefined;
   lastFrameInMs: number;
+  /** Last piece from this remote (request timeouts count from here: answers come in order). */
+  lastPieceInMs: number;
   lastFrameOutMs: number;
   /** Requests from the remote waiting for the transport; `cancel` removes from here. */
   readonly served: Array<{ round: number; origin: PeerId; index: number }> = [];
@@ -60,6 +64,7 @@ export class Session {
     this.down = new RateMeter(now);
     this.up = new RateMeter(now);
     this.lastFrameInMs = now;
+    this.lastPieceInMs = now;
     this.lastFrameOutMs = now;
     conn.attach({
       frame: (f) => this.onFrame(f),

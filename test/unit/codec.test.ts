@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { pack } from "msgpackr";
 import { decode, encode } from "../../swarm/codec.ts";
 import type { Message } from "../../swarm/messages.ts";
 import { ProtocolError } from "../../swarm/protocol-error.ts";
@@ -28,6 +29,11 @@ describe("codec", () => {
     }
   });
 
+  test("control messages stay small on the wire", () => {
+    expect(encode({ t: "have", round: 3, origin: "p0001", index: 12 }).byteLength).toBeLessThanOrEqual(12);
+    expect(encode({ t: "request", round: 3, origin: "p0001", index: 12 }).byteLength).toBeLessThanOrEqual(12);
+  });
+
   test("piece data travels as raw bytes, not a number array", () => {
     const data = new Uint8Array(4096).fill(0xab);
     const frame = encode({ t: "piece", round: 0, origin: "a", index: 0, data });
@@ -42,7 +48,9 @@ describe("codec", () => {
     expect(() => decode(badSha)).toThrow(/chunks\[0\]\.sha256/);
     const nanImp = encode({ ...samples[1], chunks: [{ index: 0, bytes: 10, sha256: sha, importance: Number.NaN }] } as Message);
     expect(() => decode(nanImp)).toThrow(/importance/);
-    expect(() => decode(encode({ t: "nope", round: 1 } as unknown as Message))).toThrow(/unknown message type/);
+    expect(() => decode(pack([99, 1]))).toThrow(/unknown message type/);
+    expect(() => decode(pack({ t: "have", round: 1 }))).toThrow(/expected an array frame/);
+    expect(() => decode(pack([3, 1, "p"]))).toThrow(/fields/);
     expect(() => decode(new Uint8Array(0))).toThrow(ProtocolError);
   });
 });

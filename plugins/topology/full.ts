@@ -1,0 +1,9 @@
+import type { TopologyFactory } from "./types.ts";
+
+/** full(): every peer is every other peer's neighbour. Fine for tens of peers; O(N²) sessions beyond that. */
+export function full(): TopologyFactory {
+  return () => ({
+    name: "full",
+    build: (peers) => new Map(peers.map((p) => [p, peers.filter((q) => q !== p)])),
+  });
+}
