@@ -67,6 +67,8 @@ export class MemoryConn implements Conn {
   lastDeliverAt = 0;
   /** Frames towards this end that left the sender's uplink but have not reached our downlink yet. */
   inTransit = 0;
+  /** Latest instant a frame towards this end reached the downlink queue (keeps arrival order = send order). */
+  lastReachAt = 0;
   /** A remote close waiting for the frames in transit to land first. */
   pendingClose: { at: number; end: () => void } | undefined;
   /** Virtual time the network takes the last byte sent by this end. */

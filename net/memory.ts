@@ -226,7 +226,10 @@ export class MemoryNetwork {
     // Store-and-forward: the frame joins b's downlink queue when its last byte arrives, in arrival order.
     // (Reserving b's downlink at send time would let a slow sender's future frame block everyone else.)
     peer.inTransit++;
-    this.clock.setTimeout(() => this.enterDownlink(peer, b, frame, wire), upFinish + latMs + delayMs - now);
+    // FIFO on a reliable stream: a delayed frame (or a latency cut by setLink) holds back the ones behind it.
+    const reach = Math.max(upFinish + latMs + delayMs, peer.lastReachAt);
+    peer.lastReachAt = reach;
+    this.clock.setTimeout(() => this.enterDownlink(peer, b, frame, wire), reach - now);
   }
 
   private enterDownlink(peer: MemoryConn, b: MemoryNode, frame: Uint8Array, wire: number): void {

@@ -81,9 +81,10 @@ function fromWire(raw: unknown): Obj {
   const o: Obj = { t, round: raw[1] };
   l.fields.forEach((f, i) => (o[f] = raw[i + 2]));
   if (t === "manifest" && Array.isArray(o.chunks)) {
-    o.chunks = (o.chunks as unknown[]).map((c, index) =>
-      Array.isArray(c) && c.length === 3 ? { index, bytes: c[0], sha256: c[1], importance: c[2] } : c,
-    );
+    o.chunks = (o.chunks as unknown[]).map((c, index) => {
+      if (!Array.isArray(c) || c.length !== 3) throw new ProtocolError("expected [bytes, sha256, importance]", `chunks[${index}]`);
+      return { index, bytes: c[0], sha256: c[1], importance: c[2] };
+    });
   }
   return o;
 }

@@ -74,7 +74,7 @@ export function pickPieces(
     if (state.requested[p]! >= opts.endgameRequestersMax) continue;
     const age = now - (reqClock.at[p] ?? now);
     if (age < opts.endgameStaleFactor * (reqClock.expectedWaitMs[p] ?? 0)) continue;
-    insertTop(best, bestScore, p, -age, capacity, state.tiebreak);
+    insertTop(best, bestScore, p, age, capacity, state.tiebreak);
   }
   return { pieces: best, endgame: true };
 }
