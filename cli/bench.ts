@@ -74,7 +74,7 @@ async function swarmBench(argv: string[]): Promise<number> {
   if (!args.flags.has("skip-loopback")) {
     const cfg = quick
       ? { peers: 6, modelBytes: 200_000, pieceBytes: 16_384, degree: 3, seed }
-      : { peers: 16, modelBytes: 4_000_000, pieceBytes: 65_536, degree: 6, seed };
+      : { peers: 16, modelBytes: 2_000_000, pieceBytes: 262_144, degree: 6, seed };
     say(`[bench] loopback: ${cfg.peers} real Bun WebSocket peers, ${cfg.modelBytes} B model, ${cfg.pieceBytes} B pieces …`);
     const r = await loopbackCase(cfg);
     loopback = {
