@@ -57,6 +57,8 @@ export interface SwarmEvents {
   manifest?(round: number, manifest: Manifest): void;
   /** Every expected origin's every piece is held. */
   complete?(round: number, atMs: number): void;
+  /** The round's deadline passed first: requesting stopped; what is held is what there is (partial coverage). */
+  deadline?(round: number, coverage: { pieces: number; weighted: number }): void;
   strike?(peer: string, error: ProtocolError): void;
   ban?(peer: string, reason: string): void;
   sessionOpened?(peer: PeerId): void;
@@ -83,6 +85,9 @@ interface RoundGoal {
   expected: readonly PeerId[];
   chunksPerOrigin: number;
   completeAt: number | undefined;
+  /** Set when the round's deadline passed before completion: no more requests for it. */
+  stoppedAt: number | undefined;
+  deadlineTimer: TimerId | undefined;
 }
 
 /**
@@ -140,12 +145,19 @@ export class SwarmNode implements SessionHost {
    * Moves to `round`: pieces of that round are requested from now on; state of the previous round is kept for
    * serving laggards, older rounds are released. `expected` names the origins whose pieces complete the round.
    */
-  beginRound(round: number, expected: readonly PeerId[], chunksPerOrigin: number): void {
+  beginRound(round: number, expected: readonly PeerId[], chunksPerOrigin: number, opts: { deadlineMs?: number } = {}): void {
     if (round < this.current) throw new Error(`swarm: round ${round} is before current round ${this.current}`);
     this.current = round;
-    this.goals.set(round, { expected, chunksPerOrigin, completeAt: undefined });
+    const goal: RoundGoal = { expected, chunksPerOrigin, completeAt: undefined, stoppedAt: undefined, deadlineTimer: undefined };
+    this.goals.set(round, goal);
+    if (opts.deadlineMs !== undefined) {
+      if (!(opts.deadlineMs >= 0)) throw new Error(`swarm: deadlineMs must be ≥ 0, got ${opts.deadlineMs}`);
+      goal.deadlineTimer = this.clock.setTimeout(() => this.onDeadline(round), opts.deadlineMs);
+    }
     for (const r of [...this.rounds.keys()]) {
       if (r < round - 1) {
+        const g = this.goals.get(r);
+        if (g?.deadlineTimer !== undefined) this.clock.clearTimeout(g.deadlineTimer);
         this.rounds.delete(r);
         this.reqClocks.delete(r);
         this.goals.delete(r);
@@ -198,6 +210,11 @@ export class SwarmNode implements SessionHost {
 
   completedAt(round = this.current): number | undefined {
     return this.goals.get(round)?.completeAt;
+  }
+
+  /** When the round's deadline stopped requesting (undefined if it completed first or has no deadline). */
+  stoppedAt(round = this.current): number | undefined {
+    return this.goals.get(round)?.stoppedAt;
   }
 
   /** Manifests known for a round, in arrival order. */
@@ -507,7 +524,7 @@ export class SwarmNode implements SessionHost {
   private fill(s: Session): void {
     if (s.state !== "open" || this.closed) return;
     const rs = this.rounds.get(this.current);
-    if (!rs || rs.haveCount === rs.pieceCount) return;
+    if (!rs || rs.haveCount === rs.pieceCount || this.goals.get(this.current)?.stoppedAt !== undefined) return;
     const v = rs.view(s.id);
     const pieceBytes = rs.originList[0]?.manifest.chunks[0]?.bytes ?? 1;
     if (s.peerChoking) {
@@ -648,6 +665,27 @@ export class SwarmNode implements SessionHost {
     if (any) s.sendBitfield(rs.round, have);
   }
 
+  /** Deadline first: stop asking for this round's pieces and withdraw what is still requested. */
+  private onDeadline(round: number): void {
+    const goal = this.goals.get(round);
+    if (!goal || goal.completeAt !== undefined || this.closed) return;
+    goal.stoppedAt = this.clock.now();
+    goal.deadlineTimer = undefined;
+    const rs = this.rounds.get(round);
+    if (rs) {
+      for (const [sid, v] of rs.views) {
+        const s = this.sessions.get(sid);
+        for (const p of v.inflight.keys()) {
+          rs.requested[p]!--;
+          addCancelled(v, p);
+          if (s?.state === "open") s.sendCancel(round, rs.pieceOrigin[p]!.origin, rs.pieceIndex[p]!);
+        }
+        v.inflight.clear();
+      }
+    }
+    this.events.deadline?.(round, this.coverage(round));
+  }
+
   private checkComplete(round: number): void {
     const goal = this.goals.get(round);
     const rs = this.rounds.get(round);
@@ -657,6 +695,8 @@ export class SwarmNode implements SessionHost {
       if (!o || o.haveCount < o.count) return;
     }
     goal.completeAt = this.clock.now();
+    if (goal.deadlineTimer !== undefined) this.clock.clearTimeout(goal.deadlineTimer);
+    goal.deadlineTimer = undefined;
     this.events.complete?.(round, goal.completeAt);
   }
 

@@ -182,6 +182,29 @@ describe("swarm session: back to back", () => {
     expect(b.node.neighbours).toEqual(["A"]);
   });
 
+  test("a deadline stops requesting, withdraws what is in flight and leaves partial coverage", async () => {
+    const w = world();
+    const a = await w.peer("A");
+    const b = await w.peer("B", { link: { uplinkBytesPerSec: 1_000_000, downlinkBytesPerSec: 2_000, latencyMs: 10 } });
+    const u = update("A", 20 * 1024, 1024); // 20 pieces at ~0.5 s each over B's downlink
+    a.node.beginRound(0, ["A"], u.pieces.length);
+    b.node.beginRound(0, ["A"], u.pieces.length, { deadlineMs: 3000 });
+    a.node.publish(u.manifest, u.pieces);
+    const sent = w.tap();
+    w.connect(b, a);
+    await w.run(() => false, 20_000);
+
+    expect(b.node.completedAt(0)).toBeUndefined();
+    expect(b.node.stoppedAt(0)).toBe(3000);
+    const cov = b.node.coverage(0).pieces;
+    expect(cov).toBeGreaterThan(0);
+    expect(cov).toBeLessThan(1);
+    const fromB = sent.filter((f) => f.from === "mem://B");
+    expect(fromB.filter((f) => f.msg.t === "request" && f.at > 3000)).toEqual([]);
+    expect(fromB.some((f) => f.msg.t === "cancel" && f.at === 3000)).toBe(true);
+    expectHonest(b, u.manifest);
+  });
+
   test("a manifest published after the session opened still reaches B", async () => {
     const w = world();
     const a = await w.peer("A");
