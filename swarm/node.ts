@@ -75,6 +75,7 @@ export interface SwarmCounters {
   /** Piece bytes that failed their hash or length check. */
   rejectedIn: number;
   payloadOut: number;
+  /** Encoded frame bytes received / sent over all sessions (transport framing not included). */
   wireIn: number;
   wireOut: number;
   strikes: number;
@@ -135,7 +136,7 @@ export class SwarmNode implements SessionHost {
 
   /** Wraps a connection (dialled or accepted) in a session and starts the handshake. */
   addConn(conn: Conn): Session {
-    const s = new Session(this.nextSessionId++, conn, this, this.clock);
+    const s = new Session(this.nextSessionId++, conn, this, this.clock, this.counters);
     this.sessions.set(s.id, s);
     s.sendHello(this.current, this.opts.swarmId, this.peerId, this.opts.auth ?? "");
     return s;

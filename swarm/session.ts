@@ -59,6 +59,8 @@ export class Session {
     readonly conn: Conn,
     private readonly host: SessionHost,
     private readonly clock: Clock,
+    /** The node's totals of frame bytes in and out, kept across sessions. */
+    private readonly wire: { wireIn: number; wireOut: number } = { wireIn: 0, wireOut: 0 },
   ) {
     const now = clock.now();
     this.down = new RateMeter(now);
@@ -81,6 +83,7 @@ export class Session {
     if (this.state === "closed") return;
     this.stats.framesIn++;
     this.stats.bytesIn += frame.byteLength;
+    this.wire.wireIn += frame.byteLength;
     this.lastFrameInMs = this.clock.now();
     let msg: Message;
     try {
@@ -130,6 +133,7 @@ export class Session {
     const frame = encode(msg);
     this.stats.framesOut++;
     this.stats.bytesOut += frame.byteLength;
+    this.wire.wireOut += frame.byteLength;
     this.stats.payloadOut += payloadBytes;
     this.lastFrameOutMs = this.clock.now();
     this.conn.send(frame);

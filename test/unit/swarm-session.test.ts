@@ -178,6 +178,9 @@ describe("swarm session: back to back", () => {
     expect(b.node.counters.duplicateIn).toBe(0);
     expect(b.node.counters.rejectedIn).toBe(0);
     expect(a.node.counters.payloadOut).toBe(5000);
+    // Frame bytes: A sent the 5 pieces plus headers and control frames; B received exactly what A sent.
+    expect(a.node.counters.wireOut).toBeGreaterThan(5000);
+    expect(b.node.counters.wireIn).toBe(a.node.counters.wireOut);
     expect(a.node.neighbours).toEqual(["B"]);
     expect(b.node.neighbours).toEqual(["A"]);
   });
