@@ -1,95 +1,22 @@
 import type { Clock, TimerId } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
 import { silentLogger } from "../runtime/log.ts";
-import type { Rng } from "../runtime/rng.ts";
 import type { Conn } from "../net/transport.ts";
 import { packBits } from "./bitset.ts";
-import { Choker, defaultChokerOptions, type ChokerOptions } from "./choker.ts";
+import { Choker, defaultChokerOptions } from "./choker.ts";
 import { bytesEqual, sha256 } from "./hash.ts";
-import { manifestsPerRoundMax, requestsInFlightMax, requestsInFlightMin, roundsAheadMax, servedQueueMax, strikesBeforeBan } from "./limits.ts";
+import { manifestsPerRoundMax, roundsAheadMax, servedQueueMax, strikesBeforeBan } from "./limits.ts";
 import type { Manifest, Message, PeerId } from "./messages.ts";
-import { defaultPickerOptions, pickPieces, type PickerOptions, type RequestClock } from "./picker.ts";
+import { defaultTiming, type SwarmCounters, type SwarmEvents, type SwarmNodeOptions, type SwarmTimingOptions } from "./node-options.ts";
+import { defaultPickerOptions } from "./picker.ts";
 import { ProtocolError } from "./protocol-error.ts";
-import { RoundState, type RemoteView } from "./round-state.ts";
+import { Requester } from "./requester.ts";
+import type { RemoteView, RoundState } from "./round-state.ts";
+import { RoundBook } from "./rounds.ts";
 import { Session, type SessionHost } from "./session.ts";
 import type { PieceStore } from "./store-port.ts";
 
-/** Swarm timing tunables. */
-export interface SwarmTimingOptions {
-  /** Periodic tick: rechoke, keepalive, stale-request sweep. @default 1000 */
-  tickIntervalMs: number;
-  /** Send a keepalive when nothing was sent for this long. @default 15000 */
-  keepaliveIntervalMs: number;
-  /** Close a session that said nothing for this long. @default 60000 */
-  idleTimeoutMs: number;
-  /** Expected wait assumed for a request before any RTT is measured. @default 1000 */
-  initialRequestWaitMs: number;
-  /** Requests to a session that delivered no piece for this long are given up and asked elsewhere. @default 30000 */
-  requestTimeoutMs: number;
-}
-
-export const defaultTiming: SwarmTimingOptions = {
-  tickIntervalMs: 1000,
-  keepaliveIntervalMs: 15_000,
-  idleTimeoutMs: 60_000,
-  initialRequestWaitMs: 1000,
-  requestTimeoutMs: 30_000,
-};
-
-export interface SwarmNodeOptions {
-  peerId: PeerId;
-  swarmId: string;
-  /** Shared token checked in hello. @default "" */
-  auth?: string;
-  clock: Clock;
-  rng: Rng;
-  store: PieceStore;
-  log?: Logger;
-  picker?: Partial<PickerOptions>;
-  choker?: Partial<ChokerOptions>;
-  timing?: Partial<SwarmTimingOptions>;
-}
-
-/** What the swarm tells its owner (the peer actor, a benchmark, telemetry). All optional. */
-export interface SwarmEvents {
-  /** A piece passed its hash check and is stored. `data` is only valid during the call. */
-  piece?(round: number, origin: PeerId, index: number, data: Uint8Array): void;
-  manifest?(round: number, manifest: Manifest): void;
-  /** Every expected origin's every piece is held. */
-  complete?(round: number, atMs: number): void;
-  /** The round's deadline passed first: requesting stopped; what is held is what there is (partial coverage). */
-  deadline?(round: number, coverage: { pieces: number; weighted: number }): void;
-  strike?(peer: string, error: ProtocolError): void;
-  ban?(peer: string, reason: string): void;
-  sessionOpened?(peer: PeerId): void;
-  sessionClosed?(peer: string, reason: string): void;
-}
-
-export interface SwarmCounters {
-  /** Piece bytes that arrived, useful or not. */
-  payloadIn: number;
-  /** Piece bytes that were verified and were new to us. */
-  usefulIn: number;
-  /** Piece bytes that arrived for pieces we already held. */
-  duplicateIn: number;
-  /** Piece bytes that failed their hash or length check. */
-  rejectedIn: number;
-  payloadOut: number;
-  /** Encoded frame bytes received / sent over all sessions (transport framing not included). */
-  wireIn: number;
-  wireOut: number;
-  strikes: number;
-  bans: number;
-}
-
-interface RoundGoal {
-  expected: readonly PeerId[];
-  chunksPerOrigin: number;
-  completeAt: number | undefined;
-  /** Set when the round's deadline passed before completion: no more requests for it. */
-  stoppedAt: number | undefined;
-  deadlineTimer: TimerId | undefined;
-}
+export { defaultTiming, type SwarmCounters, type SwarmEvents, type SwarmNodeOptions, type SwarmTimingOptions } from "./node-options.ts";
 
 /**
  * One peer's BitTorrent-style engine: sessions with neighbours, manifests, bitfields and haves, the picker,
@@ -99,22 +26,18 @@ interface RoundGoal {
 export class SwarmNode implements SessionHost {
   readonly peerId: PeerId;
   private readonly clock: Clock;
-  private readonly rng: Rng;
   private readonly log: Logger;
   private readonly store: PieceStore;
-  private readonly pickerOpts: PickerOptions;
   private readonly timing: SwarmTimingOptions;
   private readonly choker: Choker;
   private readonly sessions = new Map<number, Session>();
   private readonly byPeer = new Map<PeerId, Session>();
   private readonly banned = new Set<string>();
-  private readonly rounds = new Map<number, RoundState>();
-  private readonly reqClocks = new Map<number, RequestClock>();
-  private readonly goals = new Map<number, RoundGoal>();
+  private readonly book: RoundBook;
+  private readonly requester: Requester;
   private nextSessionId = 1;
   private tickTimer: TimerId | undefined;
   private closed = false;
-  current = 0;
   readonly counters: SwarmCounters = { payloadIn: 0, usefulIn: 0, duplicateIn: 0, rejectedIn: 0, payloadOut: 0, wireIn: 0, wireOut: 0, strikes: 0, bans: 0 };
 
   constructor(
@@ -123,13 +46,19 @@ export class SwarmNode implements SessionHost {
   ) {
     this.peerId = opts.peerId;
     this.clock = opts.clock;
-    this.rng = opts.rng;
     this.store = opts.store;
     this.log = opts.log ?? silentLogger;
-    this.pickerOpts = { ...defaultPickerOptions, ...opts.picker };
     this.timing = { ...defaultTiming, ...opts.timing };
-    this.choker = new Choker(this.rng.split("choker"), { ...defaultChokerOptions, ...opts.choker });
+    this.choker = new Choker(opts.rng.split("choker"), { ...defaultChokerOptions, ...opts.choker });
+    this.book = new RoundBook(opts.rng, this.clock);
+    const picker = { ...defaultPickerOptions, ...opts.picker };
+    this.requester = new Requester({ clock: this.clock, book: this.book, sessions: this.sessions, timing: this.timing, picker });
     this.armTick();
+  }
+
+  /** The round whose pieces we are requesting. */
+  get current(): number {
+    return this.book.current;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------
@@ -147,35 +76,18 @@ export class SwarmNode implements SessionHost {
    * serving laggards, older rounds are released. `expected` names the origins whose pieces complete the round.
    */
   beginRound(round: number, expected: readonly PeerId[], chunksPerOrigin: number, opts: { deadlineMs?: number } = {}): void {
-    if (round < this.current) throw new Error(`swarm: round ${round} is before current round ${this.current}`);
-    this.current = round;
-    const goal: RoundGoal = { expected, chunksPerOrigin, completeAt: undefined, stoppedAt: undefined, deadlineTimer: undefined };
-    this.goals.set(round, goal);
-    if (opts.deadlineMs !== undefined) {
-      if (!(opts.deadlineMs >= 0)) throw new Error(`swarm: deadlineMs must be ≥ 0, got ${opts.deadlineMs}`);
-      goal.deadlineTimer = this.clock.setTimeout(() => this.onDeadline(round), opts.deadlineMs);
-    }
-    for (const r of [...this.rounds.keys()]) {
-      if (r < round - 1) {
-        const g = this.goals.get(r);
-        if (g?.deadlineTimer !== undefined) this.clock.clearTimeout(g.deadlineTimer);
-        this.rounds.delete(r);
-        this.reqClocks.delete(r);
-        this.goals.delete(r);
-        this.store.release(this.peerId, r);
-      }
-    }
+    const released = this.book.begin(round, expected, chunksPerOrigin, opts.deadlineMs, () => this.onDeadline(round));
+    for (const r of released) this.store.release(this.peerId, r);
     for (const s of this.sessions.values()) s.forgetRoundsBefore(round - 1);
-    this.state(round);
     this.checkComplete(round);
-    this.fillAll();
+    this.requester.fillAll();
   }
 
   /** Publishes our own update for the current round: stores its pieces and floods the manifest. */
   publish(manifest: Manifest, pieces: readonly Uint8Array[]): void {
     if (manifest.origin !== this.peerId) throw new Error("swarm: publish of a manifest that is not ours");
     if (pieces.length !== manifest.chunks.length) throw new Error("swarm: piece count does not match manifest");
-    const rs = this.state(manifest.round);
+    const rs = this.book.state(manifest.round);
     if (!rs) throw new Error(`swarm: round ${manifest.round} is outside the window around ${this.current}`);
     const info = rs.addManifest(manifest, true);
     if (!info) throw new Error(`swarm: already published for round ${manifest.round}`);
@@ -203,29 +115,31 @@ export class SwarmNode implements SessionHost {
   // ---- queries ---------------------------------------------------------------------------------------
 
   coverage(round = this.current): { pieces: number; weighted: number } {
-    const goal = this.goals.get(round);
-    const rs = this.rounds.get(round);
-    if (!goal || !rs) return { pieces: 0, weighted: 0 };
-    return rs.coverage(goal.expected, goal.chunksPerOrigin);
+    return this.book.coverage(round);
+  }
+
+  /** Per expected origin: pieces held of the pieces it has. */
+  progress(round = this.current): Array<{ origin: PeerId; held: number; count: number }> {
+    return this.book.progress(round);
   }
 
   completedAt(round = this.current): number | undefined {
-    return this.goals.get(round)?.completeAt;
+    return this.book.goal(round)?.completeAt;
   }
 
   /** When the round's deadline stopped requesting (undefined if it completed first or has no deadline). */
   stoppedAt(round = this.current): number | undefined {
-    return this.goals.get(round)?.stoppedAt;
+    return this.book.goal(round)?.stoppedAt;
   }
 
   /** Manifests known for a round, in arrival order. */
   manifests(round = this.current): Manifest[] {
-    return this.rounds.get(round)?.originList.map((o) => o.manifest) ?? [];
+    return this.book.get(round)?.originList.map((o) => o.manifest) ?? [];
   }
 
   /** Whether we hold a verified piece. */
   holds(round: number, origin: PeerId, index: number): boolean {
-    const rs = this.rounds.get(round);
+    const rs = this.book.get(round);
     const p = rs?.pieceId(origin, index) ?? -1;
     return p >= 0 && rs!.have[p] === 1;
   }
@@ -243,7 +157,7 @@ export class SwarmNode implements SessionHost {
     let served = 0;
     let inflight = 0;
     for (const s of this.sessions.values()) served = Math.max(served, s.served.length);
-    for (const rs of this.rounds.values()) for (const v of rs.views.values()) inflight = Math.max(inflight, v.inflight.size);
+    for (const rs of this.book.all()) for (const v of rs.views.values()) inflight = Math.max(inflight, v.inflight.size);
     return { served, inflight, sessions: this.sessions.size };
   }
 
@@ -272,14 +186,8 @@ export class SwarmNode implements SessionHost {
         return this.onInterested(s, false);
       case "choke":
         return this.onChoke(s);
-      case "unchoke": {
-        s.peerChoking = false;
-        // Whatever we had asked before the choke was discarded by the remote: ask again.
-        const choked = s.chokedAtMs;
-        s.chokedAtMs = undefined;
-        if (choked !== undefined) this.giveUpRequests(s, (sentAt) => sentAt <= choked);
-        return this.fillAll();
-      }
+      case "unchoke":
+        return this.requester.unchoked(s);
       case "request":
         return this.onRequest(s, msg.round, msg.origin, msg.index);
       case "cancel":
@@ -307,10 +215,10 @@ export class SwarmNode implements SessionHost {
   onSessionClosed(s: Session, reason: string): void {
     this.sessions.delete(s.id);
     if (s.remoteId && this.byPeer.get(s.remoteId) === s) this.byPeer.delete(s.remoteId);
-    for (const rs of this.rounds.values()) rs.dropView(s.id);
+    for (const rs of this.book.all()) rs.dropView(s.id);
     this.log.info(`session ${s.label} closed: ${reason}`);
     this.events.sessionClosed?.(s.label, reason);
-    if (!this.closed) this.fillAll();
+    if (!this.closed) this.requester.fillAll();
   }
 
   onDrain(s: Session): void {
@@ -329,12 +237,12 @@ export class SwarmNode implements SessionHost {
     s.state = "open";
     this.byPeer.set(m.peerId, s);
     this.events.sessionOpened?.(m.peerId);
-    for (const rs of this.liveRounds()) this.sendRoundState(s, rs);
+    for (const rs of this.book.live()) this.sendRoundState(s, rs);
   }
 
   private onManifest(s: Session, m: Manifest): void {
     s.noteManifest(m.round, m.origin);
-    const rs = this.state(m.round);
+    const rs = this.book.state(m.round);
     if (!rs || m.origin === this.peerId) return;
     if (rs.origins.has(m.origin)) return;
     if (rs.origins.size >= manifestsPerRoundMax) {
@@ -353,11 +261,11 @@ export class SwarmNode implements SessionHost {
     }
     for (const other of this.openSessions()) if (other !== s && !other.knowsManifest(m.round, m.origin)) other.sendManifest(m);
     this.events.manifest?.(m.round, m);
-    if (m.round === this.current) this.fillAll();
+    if (m.round === this.current) this.requester.fillAll();
   }
 
   private onBitfield(s: Session, round: number, have: Record<PeerId, Uint8Array>): void {
-    const rs = this.state(round);
+    const rs = this.book.state(round);
     if (!rs) return;
     const v = rs.view(s.id);
     for (const origin in have) {
@@ -369,11 +277,11 @@ export class SwarmNode implements SessionHost {
         }
       } else if (!this.stashPending(s, v, origin, (p) => (p.bits = bits))) return;
     }
-    if (round === this.current) this.fill(s);
+    if (round === this.current) this.requester.fill(s);
   }
 
   private onHave(s: Session, round: number, origin: PeerId, index: number): void {
-    const rs = this.state(round);
+    const rs = this.book.state(round);
     if (!rs) return;
     const v = rs.view(s.id);
     const info = rs.origins.get(origin);
@@ -385,7 +293,7 @@ export class SwarmNode implements SessionHost {
     const p = info.offset + index;
     if (!rs.markRemoteHas(v, p) || rs.have[p] || round !== this.current) return;
     if (!s.amInterested) s.sendInterested(this.current);
-    this.fill(s);
+    this.requester.fill(s);
   }
 
   private stashPending(s: Session, v: RemoteView, origin: PeerId, apply: (p: { bits?: Uint8Array; indices: number[] }) => unknown): boolean {
@@ -411,38 +319,9 @@ export class SwarmNode implements SessionHost {
     s.chokedAtMs = this.clock.now();
   }
 
-  /**
-   * BitTorrent semantics: a choke discards our outstanding requests. Pieces already on the wire still arrive,
-   * so the requests are only given up (and sent to other holders) once the session stayed choked for a grace
-   * of twice its smoothed RTT — re-requesting at once would pull the same bytes twice over a slow downlink.
-   */
-  private releaseChokedRequests(s: Session, now: number): void {
-    if (!s.peerChoking || s.chokedAtMs === undefined) return;
-    if (now - s.chokedAtMs < 2 * (s.srttMs ?? this.timing.initialRequestWaitMs)) return;
-    s.chokedAtMs = undefined;
-    this.giveUpRequests(s, () => true);
-  }
-
-  /** Forgets requests to `s` matching `which`; their pieces go back to the picker; late copies are tolerated. */
-  private giveUpRequests(s: Session, which: (sentAtMs: number) => boolean): number {
-    let n = 0;
-    for (const rs of this.rounds.values()) {
-      const v = rs.views.get(s.id);
-      if (!v) continue;
-      for (const [p, sentAt] of v.inflight) {
-        if (!which(sentAt)) continue;
-        v.inflight.delete(p);
-        rs.requested[p]!--;
-        addCancelled(v, p);
-        n++;
-      }
-    }
-    return n;
-  }
-
   private onRequest(s: Session, round: number, origin: PeerId, index: number): void {
     if (s.amChoking) return; // raced with our choke; BitTorrent drops it
-    const rs = this.rounds.get(round);
+    const rs = this.book.get(round);
     if (!rs) return; // a round we no longer serve
     const p = rs.pieceId(origin, index);
     if (p < 0 || !rs.have[p]) return this.onProtocolError(s, new ProtocolError(`request for ${origin}#${index}, which we never announced`));
@@ -461,7 +340,7 @@ export class SwarmNode implements SessionHost {
     this.counters.payloadIn += data.byteLength;
     s.down.add(data.byteLength, now);
     s.lastPieceInMs = now;
-    const rs = this.rounds.get(round);
+    const rs = this.book.get(round);
     if (!rs) {
       this.counters.duplicateIn += data.byteLength;
       return;
@@ -469,28 +348,18 @@ export class SwarmNode implements SessionHost {
     const p = rs.pieceId(origin, index);
     if (p < 0) return this.onProtocolError(s, new ProtocolError(`piece ${origin}#${index} is not in any manifest we hold`));
     const v = rs.view(s.id);
-    const sentAt = v.inflight.get(p);
-    if (sentAt === undefined) {
-      const late = v.cancelled.get(p) ?? 0;
-      if (late === 0) return this.onProtocolError(s, new ProtocolError(`unsolicited piece ${origin}#${index}`));
-      if (late === 1) v.cancelled.delete(p);
-      else v.cancelled.set(p, late - 1);
-    } else {
-      v.inflight.delete(p);
-      rs.requested[p]!--;
-      const rtt = now - sentAt;
-      s.minRttMs = s.minRttMs === undefined ? rtt : Math.min(s.minRttMs, rtt);
-      s.srttMs = s.srttMs === undefined ? rtt : s.srttMs * 0.875 + rtt * 0.125;
-    }
+    const sentAt = rs.markAnswered(v, p);
+    if (sentAt !== undefined) s.noteRtt(now - sentAt);
+    else if (!rs.acceptLate(v, p)) return this.onProtocolError(s, new ProtocolError(`unsolicited piece ${origin}#${index}`));
     if (rs.have[p]) {
       this.counters.duplicateIn += data.byteLength;
-      return this.fill(s);
+      return this.requester.fill(s);
     }
     const meta = rs.pieceOrigin[p]!.manifest.chunks[index]!;
     if (data.byteLength !== meta.bytes || !bytesEqual(sha256(data), meta.sha256)) {
       this.counters.rejectedIn += data.byteLength;
       this.onProtocolError(s, new ProtocolError(`piece ${origin}#${index} failed its hash check`));
-      return this.fillAll();
+      return this.requester.fillAll();
     }
     this.counters.usefulIn += data.byteLength;
     this.store.put(this.peerId, { round, origin, index }, meta.sha256, data);
@@ -499,79 +368,12 @@ export class SwarmNode implements SessionHost {
     for (const [sid, ov] of rs.views) {
       const other = this.sessions.get(sid);
       if (!other || other === s || other.state !== "open") continue;
-      if (ov.inflight.delete(p)) {
-        rs.requested[p]!--;
-        addCancelled(ov, p);
-        other.sendCancel(round, origin, index);
-      }
+      if (rs.withdraw(ov, p)) other.sendCancel(round, origin, index);
       if (!ov.has[p]) other.sendHave(round, origin, index);
     }
     this.events.piece?.(round, origin, index, data);
     this.checkComplete(round);
-    if (round === this.current) this.fill(s);
-  }
-
-  // ---- requesting ------------------------------------------------------------------------------------
-
-  /** Pipeline depth for a session: bandwidth × RTT in pieces, plus slack so the sender never idles. */
-  private targetInflight(s: Session, pieceBytes: number): number {
-    const now = this.clock.now();
-    const rate = s.down.rate(now);
-    const rtt = s.minRttMs ?? this.timing.initialRequestWaitMs;
-    const depth = Math.ceil((rate * rtt) / 1000 / Math.max(1, pieceBytes)) + requestsSlack;
-    return Math.min(requestsInFlightMax, Math.max(requestsInFlightMin, depth));
-  }
-
-  private fill(s: Session): void {
-    if (s.state !== "open" || this.closed) return;
-    const rs = this.rounds.get(this.current);
-    if (!rs || rs.haveCount === rs.pieceCount || this.goals.get(this.current)?.stoppedAt !== undefined) return;
-    const v = rs.view(s.id);
-    const pieceBytes = rs.originList[0]?.manifest.chunks[0]?.bytes ?? 1;
-    if (s.peerChoking) {
-      if (!s.amInterested && this.remoteHasNeeded(rs, v)) s.sendInterested(this.current);
-      return;
-    }
-    const capacity = this.targetInflight(s, pieceBytes) - v.inflight.size;
-    if (capacity <= 0) return;
-    let rc = this.reqClocks.get(this.current);
-    if (!rc) this.reqClocks.set(this.current, (rc = { at: [], expectedWaitMs: [] }));
-    const pick = pickPieces(rs, v, capacity, rc, this.clock.now(), this.pickerOpts, this.isSlow(s));
-    if (pick.pieces.length === 0) {
-      if (v.inflight.size === 0 && s.amInterested && !this.remoteHasNeeded(rs, v)) s.sendNotInterested(this.current);
-      return;
-    }
-    if (!s.amInterested) s.sendInterested(this.current);
-    const now = this.clock.now();
-    const wait = s.srttMs ?? this.timing.initialRequestWaitMs;
-    for (const p of pick.pieces) {
-      const info = rs.pieceOrigin[p]!;
-      v.inflight.set(p, now);
-      rs.requested[p]!++;
-      rc.at[p] = now;
-      rc.expectedWaitMs[p] = wait;
-      s.sendRequest(this.current, info.origin, rs.pieceIndex[p]!);
-    }
-  }
-
-  /**
-   * A session is slow when its requests take much longer than our fastest neighbour's (smoothed RTT, which
-   * includes the sender's queue). Slow sessions are asked only for pieces nobody else has.
-   */
-  private isSlow(s: Session): boolean {
-    if (s.srttMs === undefined || s.srttMs < slowSessionRttMinMs) return false;
-    let best = Infinity;
-    for (const o of this.sessions.values()) if (o.srttMs !== undefined && o.state === "open") best = Math.min(best, o.srttMs);
-    return s.srttMs > slowSessionRttFactor * best;
-  }
-
-  private fillAll(): void {
-    for (const s of this.openSessions()) this.fill(s);
-  }
-
-  private remoteHasNeeded(rs: RoundState, v: RemoteView): boolean {
-    for (const p of rs.needed) if (!rs.have[p] && v.has[p]) return true;
-    return false;
+    if (round === this.current) this.requester.fill(s);
   }
 
   // ---- serving ---------------------------------------------------------------------------------------
@@ -579,7 +381,7 @@ export class SwarmNode implements SessionHost {
   private pump(s: Session): void {
     while (s.served.length > 0 && s.sendable && !s.amChoking) {
       const r = s.served.shift()!;
-      const rs = this.rounds.get(r.round);
+      const rs = this.book.get(r.round);
       const p = rs?.pieceId(r.origin, r.index) ?? -1;
       if (p < 0) continue;
       const data = this.store.get(rs!.pieceOrigin[p]!.manifest.chunks[r.index]!.sha256);
@@ -603,19 +405,17 @@ export class SwarmNode implements SessionHost {
     if (this.closed) return;
     const now = this.clock.now();
     for (const s of [...this.sessions.values()]) {
-      this.releaseChokedRequests(s, now);
-      // Requests are answered in order: only a session that delivered nothing for the timeout has lost them.
-      if (now - s.lastPieceInMs > this.timing.requestTimeoutMs) this.giveUpRequests(s, (sentAt) => now - sentAt > this.timing.requestTimeoutMs);
+      this.requester.sweep(s, now);
       if (now - s.lastFrameInMs > this.timing.idleTimeoutMs) s.close("idle timeout");
       else if (s.state === "open" && now - s.lastFrameOutMs > this.timing.keepaliveIntervalMs) s.sendKeepalive(this.current);
     }
     this.rechoke();
-    this.fillAll();
+    this.requester.fillAll();
     this.armTick();
   }
 
   private rechoke(): void {
-    const rs = this.rounds.get(this.current);
+    const rs = this.book.get(this.current);
     const seeding = !rs || rs.haveCount === rs.pieceCount;
     const now = this.clock.now();
     const open = this.openSessions();
@@ -635,17 +435,6 @@ export class SwarmNode implements SessionHost {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------
-
-  private state(round: number): RoundState | undefined {
-    if (round < this.current - 1 || round > this.current + roundsAheadMax) return undefined;
-    let rs = this.rounds.get(round);
-    if (!rs) this.rounds.set(round, (rs = new RoundState(round, this.rng.split(`round:${round}`))));
-    return rs;
-  }
-
-  private liveRounds(): RoundState[] {
-    return [...this.rounds.values()].sort((a, b) => a.round - b.round);
-  }
 
   private openSessions(): Session[] {
     const out: Session[] = [];
@@ -668,37 +457,14 @@ export class SwarmNode implements SessionHost {
 
   /** Deadline first: stop asking for this round's pieces and withdraw what is still requested. */
   private onDeadline(round: number): void {
-    const goal = this.goals.get(round);
-    if (!goal || goal.completeAt !== undefined || this.closed) return;
-    goal.stoppedAt = this.clock.now();
-    goal.deadlineTimer = undefined;
-    const rs = this.rounds.get(round);
-    if (rs) {
-      for (const [sid, v] of rs.views) {
-        const s = this.sessions.get(sid);
-        for (const p of v.inflight.keys()) {
-          rs.requested[p]!--;
-          addCancelled(v, p);
-          if (s?.state === "open") s.sendCancel(round, rs.pieceOrigin[p]!.origin, rs.pieceIndex[p]!);
-        }
-        v.inflight.clear();
-      }
-    }
+    if (this.closed || !this.book.stop(round)) return;
+    const rs = this.book.get(round);
+    if (rs) this.requester.withdrawRound(rs);
     this.events.deadline?.(round, this.coverage(round));
   }
 
   private checkComplete(round: number): void {
-    const goal = this.goals.get(round);
-    const rs = this.rounds.get(round);
-    if (!goal || !rs || goal.completeAt !== undefined) return;
-    for (const id of goal.expected) {
-      const o = rs.origins.get(id);
-      if (!o || o.haveCount < o.count) return;
-    }
-    goal.completeAt = this.clock.now();
-    if (goal.deadlineTimer !== undefined) this.clock.clearTimeout(goal.deadlineTimer);
-    goal.deadlineTimer = undefined;
-    this.events.complete?.(round, goal.completeAt);
+    if (this.book.checkComplete(round)) this.events.complete?.(round, this.book.goal(round)!.completeAt!);
   }
 
   private maybeFlush(): void {
@@ -707,17 +473,6 @@ export class SwarmNode implements SessionHost {
     }
   }
 }
-
-function addCancelled(v: RemoteView, p: number): void {
-  v.cancelled.set(p, (v.cancelled.get(p) ?? 0) + 1);
-}
-
-/** A session whose smoothed RTT exceeds this factor × our fastest session's (and slowSessionRttMinMs) is slow. */
-const slowSessionRttFactor = 4;
-const slowSessionRttMinMs = 500;
-
-/** Requests beyond bandwidth × RTT, so the sender's queue never runs dry between our requests. */
-const requestsSlack = 2;
 
 /** Rows queued before the swarm asks the store to flush (SQLite write-behind batch). */
 const flushRowsThreshold = 512;

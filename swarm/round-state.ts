@@ -1,6 +1,7 @@
 import type { Rng } from "../runtime/rng.ts";
 import { bitsetFits, testBit } from "./bitset.ts";
 import type { Manifest, PeerId } from "./messages.ts";
+import type { RequestClock } from "./picker.ts";
 
 /** One origin's torrent within a round: its manifest and where its pieces sit in the round's piece table. */
 export interface OriginInfo {
@@ -52,6 +53,8 @@ export class RoundState {
   readonly views = new Map<number, RemoteView>();
   /** Importance-weighted coverage numerator. */
   importanceHave = 0;
+  /** When, and with what expected wait, each piece was last requested (endgame staleness). */
+  readonly requestClock: RequestClock = { at: [], expectedWaitMs: [] };
 
   constructor(
     readonly round: number,
@@ -113,6 +116,43 @@ export class RoundState {
     this.haveCount++;
     this.pieceOrigin[p]!.haveCount++;
     this.importanceHave += this.importance[p]!;
+    return true;
+  }
+
+  /** Records our request for piece `p` to the remote behind `v`. */
+  markRequested(v: RemoteView, p: number, now: number, expectedWaitMs: number): void {
+    v.inflight.set(p, now);
+    this.requested[p]!++;
+    this.requestClock.at[p] = now;
+    this.requestClock.expectedWaitMs[p] = expectedWaitMs;
+  }
+
+  /** The remote answered our request for `p`: returns when it was sent, or undefined if it was not in flight. */
+  markAnswered(v: RemoteView, p: number): number | undefined {
+    const sentAt = v.inflight.get(p);
+    if (sentAt === undefined) return undefined;
+    v.inflight.delete(p);
+    this.requested[p]!--;
+    return sentAt;
+  }
+
+  /**
+   * Withdraws our request for `p` from one remote (cancel, choke, timeout, deadline): the piece goes back to the
+   * picker and one late copy from that remote is tolerated. Returns false if it was not in flight there.
+   */
+  withdraw(v: RemoteView, p: number): boolean {
+    if (!v.inflight.delete(p)) return false;
+    this.requested[p]!--;
+    v.cancelled.set(p, (v.cancelled.get(p) ?? 0) + 1);
+    return true;
+  }
+
+  /** A piece arrived that we had withdrawn: consumes one tolerated late copy. False means it was unsolicited. */
+  acceptLate(v: RemoteView, p: number): boolean {
+    const late = v.cancelled.get(p) ?? 0;
+    if (late === 0) return false;
+    if (late === 1) v.cancelled.delete(p);
+    else v.cancelled.set(p, late - 1);
     return true;
   }
 

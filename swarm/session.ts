@@ -110,6 +110,12 @@ export class Session {
     this.onClose(reason);
   }
 
+  /** A request to this remote was answered after `rttMs`. */
+  noteRtt(rttMs: number): void {
+    this.minRttMs = this.minRttMs === undefined ? rttMs : Math.min(this.minRttMs, rttMs);
+    this.srttMs = this.srttMs === undefined ? rttMs : this.srttMs * 0.875 + rttMs * 0.125;
+  }
+
   knowsManifest(round: number, origin: PeerId): boolean {
     return this.manifestsKnown.get(round)?.has(origin) ?? false;
   }
