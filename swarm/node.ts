@@ -5,13 +5,14 @@ import type { Conn } from "../net/transport.ts";
 import { packBits } from "./bitset.ts";
 import { Choker, defaultChokerOptions } from "./choker.ts";
 import { bytesEqual, sha256 } from "./hash.ts";
-import { manifestsPerRoundMax, roundsAheadMax, servedQueueMax, strikesBeforeBan } from "./limits.ts";
+import { roundsAheadMax, strikesBeforeBan } from "./limits.ts";
 import type { Manifest, Message, PeerId } from "./messages.ts";
 import { defaultTiming, type SwarmCounters, type SwarmEvents, type SwarmNodeOptions, type SwarmTimingOptions } from "./node-options.ts";
 import { defaultPickerOptions } from "./picker.ts";
 import { ProtocolError } from "./protocol-error.ts";
 import { Requester } from "./requester.ts";
-import type { RemoteView, RoundState } from "./round-state.ts";
+import { Announcer, openSessions } from "./announcer.ts";
+import { Seeder } from "./seeder.ts";
 import { RoundBook } from "./rounds.ts";
 import { Session, type SessionHost } from "./session.ts";
 import type { PieceStore } from "./store-port.ts";
@@ -35,6 +36,8 @@ export class SwarmNode implements SessionHost {
   private readonly banned = new Set<string>();
   private readonly book: RoundBook;
   private readonly requester: Requester;
+  private readonly announcer: Announcer;
+  private readonly seeder: Seeder;
   private nextSessionId = 1;
   private tickTimer: TimerId | undefined;
   private closed = false;
@@ -53,6 +56,9 @@ export class SwarmNode implements SessionHost {
     this.book = new RoundBook(opts.rng, this.clock);
     const picker = { ...defaultPickerOptions, ...opts.picker };
     this.requester = new Requester({ clock: this.clock, book: this.book, sessions: this.sessions, timing: this.timing, picker });
+    const strike = (s: Session, err: ProtocolError) => this.onProtocolError(s, err);
+    this.announcer = new Announcer({ peerId: this.peerId, book: this.book, sessions: this.sessions, requester: this.requester, events, strike });
+    this.seeder = new Seeder({ book: this.book, store: this.store, counters: this.counters, log: this.log, strike });
     this.armTick();
   }
 
@@ -98,7 +104,7 @@ export class SwarmNode implements SessionHost {
     }
     this.maybeFlush();
     const all = packBits(rs.have, info.offset, info.count);
-    for (const s of this.openSessions()) {
+    for (const s of openSessions(this.sessions)) {
       s.sendManifest(manifest);
       s.sendBitfield(manifest.round, { [this.peerId]: all });
     }
@@ -175,11 +181,11 @@ export class SwarmNode implements SessionHost {
       case "hello":
         return this.onProtocolError(s, new ProtocolError("second hello"));
       case "manifest":
-        return this.onManifest(s, msg);
+        return this.announcer.manifest(s, msg);
       case "bitfield":
-        return this.onBitfield(s, msg.round, msg.have);
+        return this.announcer.bitfield(s, msg.round, msg.have);
       case "have":
-        return this.onHave(s, msg.round, msg.origin, msg.index);
+        return this.announcer.have(s, msg.round, msg.origin, msg.index);
       case "interested":
         return this.onInterested(s, true);
       case "not-interested":
@@ -189,9 +195,9 @@ export class SwarmNode implements SessionHost {
       case "unchoke":
         return this.requester.unchoked(s);
       case "request":
-        return this.onRequest(s, msg.round, msg.origin, msg.index);
+        return this.seeder.request(s, msg.round, msg.origin, msg.index);
       case "cancel":
-        return this.onCancel(s, msg.round, msg.origin, msg.index);
+        return this.seeder.cancel(s, msg.round, msg.origin, msg.index);
       case "piece":
         return this.onPiece(s, msg.round, msg.origin, msg.index, msg.data);
       case "keepalive":
@@ -222,7 +228,7 @@ export class SwarmNode implements SessionHost {
   }
 
   onDrain(s: Session): void {
-    this.pump(s);
+    this.seeder.pump(s);
   }
 
   // ---- handlers --------------------------------------------------------------------------------------
@@ -237,76 +243,7 @@ export class SwarmNode implements SessionHost {
     s.state = "open";
     this.byPeer.set(m.peerId, s);
     this.events.sessionOpened?.(m.peerId);
-    for (const rs of this.book.live()) this.sendRoundState(s, rs);
-  }
-
-  private onManifest(s: Session, m: Manifest): void {
-    s.noteManifest(m.round, m.origin);
-    const rs = this.book.state(m.round);
-    if (!rs || m.origin === this.peerId) return;
-    if (rs.origins.has(m.origin)) return;
-    if (rs.origins.size >= manifestsPerRoundMax) {
-      return this.onProtocolError(s, new ProtocolError(`more than ${manifestsPerRoundMax} manifests in round ${m.round}`));
-    }
-    const info = rs.addManifest(m, false)!;
-    for (const [sid, v] of rs.views) {
-      const pending = v.pending.get(m.origin);
-      if (!pending) continue;
-      v.pending.delete(m.origin);
-      const holder = this.sessions.get(sid);
-      if (pending.bits && !rs.applyBits(v, info, pending.bits) && holder) {
-        this.onProtocolError(holder, new ProtocolError(`bitfield for ${m.origin} does not fit ${info.count} pieces`, "have"));
-      }
-      for (const i of pending.indices) if (i < info.count) rs.markRemoteHas(v, info.offset + i);
-    }
-    for (const other of this.openSessions()) if (other !== s && !other.knowsManifest(m.round, m.origin)) other.sendManifest(m);
-    this.events.manifest?.(m.round, m);
-    if (m.round === this.current) this.requester.fillAll();
-  }
-
-  private onBitfield(s: Session, round: number, have: Record<PeerId, Uint8Array>): void {
-    const rs = this.book.state(round);
-    if (!rs) return;
-    const v = rs.view(s.id);
-    for (const origin in have) {
-      const bits = have[origin]!;
-      const info = rs.origins.get(origin);
-      if (info) {
-        if (!rs.applyBits(v, info, bits)) {
-          return this.onProtocolError(s, new ProtocolError(`bitfield for ${origin} does not fit ${info.count} pieces`, "have"));
-        }
-      } else if (!this.stashPending(s, v, origin, (p) => (p.bits = bits))) return;
-    }
-    if (round === this.current) this.requester.fill(s);
-  }
-
-  private onHave(s: Session, round: number, origin: PeerId, index: number): void {
-    const rs = this.book.state(round);
-    if (!rs) return;
-    const v = rs.view(s.id);
-    const info = rs.origins.get(origin);
-    if (!info) {
-      this.stashPending(s, v, origin, (p) => p.indices.length < 4096 && p.indices.push(index));
-      return;
-    }
-    if (index >= info.count) return this.onProtocolError(s, new ProtocolError(`have index ${index} ≥ ${info.count} pieces of ${origin}`, "index"));
-    const p = info.offset + index;
-    if (!rs.markRemoteHas(v, p) || rs.have[p] || round !== this.current) return;
-    if (!s.amInterested) s.sendInterested(this.current);
-    this.requester.fill(s);
-  }
-
-  private stashPending(s: Session, v: RemoteView, origin: PeerId, apply: (p: { bits?: Uint8Array; indices: number[] }) => unknown): boolean {
-    let p = v.pending.get(origin);
-    if (!p) {
-      if (v.pending.size >= manifestsPerRoundMax) {
-        this.onProtocolError(s, new ProtocolError("too many origins without a manifest"));
-        return false;
-      }
-      v.pending.set(origin, (p = { indices: [] }));
-    }
-    apply(p);
-    return true;
+    for (const rs of this.book.live()) this.announcer.sendRoundState(s, rs);
   }
 
   private onInterested(s: Session, interested: boolean): void {
@@ -317,22 +254,6 @@ export class SwarmNode implements SessionHost {
   private onChoke(s: Session): void {
     s.peerChoking = true;
     s.chokedAtMs = this.clock.now();
-  }
-
-  private onRequest(s: Session, round: number, origin: PeerId, index: number): void {
-    if (s.amChoking) return; // raced with our choke; BitTorrent drops it
-    const rs = this.book.get(round);
-    if (!rs) return; // a round we no longer serve
-    const p = rs.pieceId(origin, index);
-    if (p < 0 || !rs.have[p]) return this.onProtocolError(s, new ProtocolError(`request for ${origin}#${index}, which we never announced`));
-    if (s.served.length >= servedQueueMax) return this.onProtocolError(s, new ProtocolError(`more than ${servedQueueMax} queued requests`));
-    s.served.push({ round, origin, index });
-    this.pump(s);
-  }
-
-  private onCancel(s: Session, round: number, origin: PeerId, index: number): void {
-    const i = s.served.findIndex((r) => r.round === round && r.origin === origin && r.index === index);
-    if (i >= 0) s.served.splice(i, 1);
   }
 
   private onPiece(s: Session, round: number, origin: PeerId, index: number, data: Uint8Array): void {
@@ -376,24 +297,6 @@ export class SwarmNode implements SessionHost {
     if (round === this.current) this.requester.fill(s);
   }
 
-  // ---- serving ---------------------------------------------------------------------------------------
-
-  private pump(s: Session): void {
-    while (s.served.length > 0 && s.sendable && !s.amChoking) {
-      const r = s.served.shift()!;
-      const rs = this.book.get(r.round);
-      const p = rs?.pieceId(r.origin, r.index) ?? -1;
-      if (p < 0) continue;
-      const data = this.store.get(rs!.pieceOrigin[p]!.manifest.chunks[r.index]!.sha256);
-      if (!data) {
-        this.log.warn(`piece ${r.origin}#${r.index} of round ${r.round} left the memory tier; request dropped`);
-        continue;
-      }
-      this.counters.payloadOut += data.byteLength;
-      s.sendPiece(r.round, r.origin, r.index, data);
-    }
-  }
-
   // ---- periodic --------------------------------------------------------------------------------------
 
   private armTick(): void {
@@ -418,7 +321,7 @@ export class SwarmNode implements SessionHost {
     const rs = this.book.get(this.current);
     const seeding = !rs || rs.haveCount === rs.pieceCount;
     const now = this.clock.now();
-    const open = this.openSessions();
+    const open = openSessions(this.sessions);
     const unchoke = this.choker.rechoke(
       open.map((s) => ({ id: s.id, interested: s.peerInterested, rate: seeding ? s.up.rate(now) : s.down.rate(now) })),
     );
@@ -436,24 +339,7 @@ export class SwarmNode implements SessionHost {
 
   // ---- helpers ---------------------------------------------------------------------------------------
 
-  private openSessions(): Session[] {
-    const out: Session[] = [];
-    for (const s of this.sessions.values()) if (s.state === "open") out.push(s);
-    return out;
-  }
 
-  private sendRoundState(s: Session, rs: RoundState): void {
-    const have: Record<PeerId, Uint8Array> = {};
-    let any = false;
-    for (const info of rs.originList) {
-      if (!s.knowsManifest(rs.round, info.origin)) s.sendManifest(info.manifest);
-      if (info.haveCount > 0) {
-        have[info.origin] = packBits(rs.have, info.offset, info.count);
-        any = true;
-      }
-    }
-    if (any) s.sendBitfield(rs.round, have);
-  }
 
   /** Deadline first: stop asking for this round's pieces and withdraw what is still requested. */
   private onDeadline(round: number): void {
