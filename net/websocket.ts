@@ -8,7 +8,7 @@ export * from "./websocket-conn.ts";
 /**
  * WebSocket transport: one binary WebSocket message per frame, loopback by default. The runtime picks the
  * server (Bun.serve or Deno.serve); both use the standard WebSocket client to dial. This file holds what the
- * two share: the connection, the dial path and the limits.
+ * two share: the transport base and the dial path (the connection itself is in websocket-conn.ts).
  */
 export interface WebSocketTransportOptions {
   /** Interface to listen on. Keep it on loopback unless peers run on other hosts. @default "127.0.0.1" */

@@ -8,7 +8,6 @@ import { ChunkStore } from "../store/chunk-store.ts";
 import { buildManifest, splitPieces } from "../swarm/manifest.ts";
 import type { Manifest } from "../swarm/messages.ts";
 import { SwarmNode } from "../swarm/node.ts";
-import type { Session } from "../swarm/session.ts";
 import { sha256 } from "../swarm/hash.ts";
 import { measureRawLoopback } from "../bench/loopback-raw.ts";
 import { updateBytes } from "./allgather.ts";
@@ -42,8 +41,10 @@ export interface LoopbackAllGatherResult {
   completedPeers: number;
   /** Σ duplicateIn / Σ usefulIn. */
   duplicateRatio: number;
-  /** (Σ message bytes out − Σ payload out) / Σ payload out, over sessions (see runLoopbackAllGather). */
+  /** (Σ message bytes out − Σ payload out) / Σ payload out, from the nodes' counters (see runLoopbackAllGather). */
   overheadRatio: number;
+  /** Connections in the mesh (one per edge). */
+  edges: number;
 }
 
 const defaultDegree = 6;
@@ -59,9 +60,8 @@ const defaultTimeoutMs = 120_000;
  * only: manifest flooding, bitfields, requests, pieces, hash checks, store puts and SQLite flushes. Not timed:
  * listening, dialling, hellos, building updates and manifests, publishing, closing.
  *
- * overheadRatio: SwarmCounters.wireOut is not maintained by the node, so wire bytes are summed from the
- * Session stats (`bytesOut`, encoded msgpack frames) of every session `addConn` returned, over the whole run
- * (hellos included). It excludes WebSocket framing (2–14 bytes a frame) and TCP/IP headers.
+ * overheadRatio: from the nodes' SwarmCounters (wireOut = encoded msgpack frames over the whole run, hellos
+ * included). It excludes WebSocket framing (2–14 bytes a frame) and TCP/IP headers.
  *
  * Every node, transport and the store are closed on every path. Rejects when `timeoutMs` passes, naming how many
  * peers completed.
@@ -90,7 +90,6 @@ export async function runLoopbackAllGather(cfg: LoopbackAllGatherConfig): Promis
     failure ??= e;
     wake?.();
   };
-  const sessions: Session[] = [];
   const transports: Transport[] = [];
   const nodes: SwarmNode[] = [];
   let store: ChunkStore | undefined;
@@ -138,13 +137,13 @@ export async function runLoopbackAllGather(cfg: LoopbackAllGatherConfig): Promis
     }
     cfg.inspect?.(nodes, ids);
     for (let i = 0; i < peers; i++) transports.push(await createWebSocketTransport({ clock }));
-    const addresses = await Promise.all(transports.map((t, i) => t.listen((conn) => sessions.push(nodes[i]!.addConn(conn)))));
+    const addresses = await Promise.all(transports.map((t, i) => t.listen((conn) => void nodes[i]!.addConn(conn))));
 
     for (const [a, b] of edges) {
       const ia = byId.get(a)!;
       transports[ia]!
         .dial(addresses[byId.get(b)!]!)
-        .then((conn) => void sessions.push(nodes[ia]!.addConn(conn)))
+        .then((conn) => void nodes[ia]!.addConn(conn))
         .catch((e: Error) => fail(new Error(`allgather-real: ${a} could not dial ${b}: ${e.message}`)));
     }
     await until(
@@ -177,12 +176,13 @@ export async function runLoopbackAllGather(cfg: LoopbackAllGatherConfig): Promis
     }
     let bytesOut = 0;
     let payloadOut = 0;
-    for (const s of sessions) {
-      bytesOut += s.stats.bytesOut;
-      payloadOut += s.stats.payloadOut;
+    for (const n of nodes) {
+      bytesOut += n.counters.wireOut;
+      payloadOut += n.counters.payloadOut;
     }
     return {
       peers,
+      edges: edges.length,
       payloadBytes: useful,
       ms,
       goodputBytesPerSec: (useful / ms) * 1000,
@@ -224,9 +224,7 @@ export async function loopbackCase(opts: LoopbackAllGatherConfig): Promise<Loopb
   // 30–60 % low (measured on a 2-core host), which would flatter goodputRatio.
   (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const ids = Array.from({ length: opts.peers }, (_, i) => `p${i}`);
-  const pairs = edgesOf(mesh({ degree: opts.degree ?? defaultDegree })({ rng: new SeededRng(opts.seed).split("topology") }).build(ids), ids).length;
-  const raw = await measureRawLoopback({ pairs, frameBytes: opts.pieceBytes + pieceHeaderBytes, totalBytes: swarm.payloadBytes });
+  const raw = await measureRawLoopback({ pairs: swarm.edges, frameBytes: opts.pieceBytes + pieceHeaderBytes, totalBytes: swarm.payloadBytes });
   return {
     peers: swarm.peers,
     payloadBytes: swarm.payloadBytes,
