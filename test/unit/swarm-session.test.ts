@@ -170,6 +170,7 @@ describe("swarm session: back to back", () => {
     expect(b.node.completedAt(0)).toBeDefined();
     expect(b.node.coverage(0).pieces).toBe(1);
     expect(b.node.manifests(0).map((m) => m.origin)).toEqual(["A"]);
+    expect(b.node.progress(0)).toEqual([{ origin: "A", held: 5, count: 5 }]);
     expect(toHex(sha256(reassemble(b, u.manifest)!))).toBe(toHex(sha256(u.data)));
     // Each piece reported exactly once, verified.
     expect(b.pieces.map((e) => e.index).sort()).toEqual([0, 1, 2, 3, 4]);
@@ -200,6 +201,9 @@ describe("swarm session: back to back", () => {
     expect(b.node.completedAt(0)).toBeUndefined();
     expect(b.node.stoppedAt(0)).toBe(3000);
     const cov = b.node.coverage(0).pieces;
+    const [prog] = b.node.progress(0);
+    expect(prog!.count).toBe(20);
+    expect(prog!.held / prog!.count).toBe(cov);
     expect(cov).toBeGreaterThan(0);
     expect(cov).toBeLessThan(1);
     const fromB = sent.filter((f) => f.from === "mem://B");
