@@ -354,11 +354,9 @@ export class SwarmNode implements SessionHost {
   }
 
   private maybeFlush(): void {
-    if (this.store.queuedRows >= flushRowsThreshold) {
+    if (this.store.shouldFlush) {
       this.clock.track(this.store.flush()).catch((e) => this.log.error(`chunk store flush failed: ${(e as Error).message}`));
     }
   }
 }
 
-/** Rows queued before the swarm asks the store to flush (SQLite write-behind batch). */
-const flushRowsThreshold = 512;

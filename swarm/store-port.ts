@@ -15,6 +15,7 @@ export interface PieceStore {
   put(holder: PeerId, key: PieceKey, sha256: Uint8Array, data: Uint8Array): void;
   get(sha256: Uint8Array): Uint8Array | undefined;
   release(holder: PeerId, round: number): void;
-  readonly queuedRows: number;
+  /** Enough writes are queued that the owner should register `flush()` as tracked work. */
+  readonly shouldFlush: boolean;
   flush(): Promise<void>;
 }

@@ -31,8 +31,8 @@ class CheckedStore implements PieceStore {
   release(holder: string, round: number): void {
     this.inner.release(holder, round);
   }
-  get queuedRows(): number {
-    return this.inner.queuedRows;
+  get shouldFlush(): boolean {
+    return this.inner.shouldFlush;
   }
   flush(): Promise<void> {
     return this.inner.flush();
