@@ -21,7 +21,28 @@ import { ProtocolError } from "./protocol-error.ts";
 const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: false, structuredClone: false });
 
 export function encode(msg: Message): Uint8Array {
+  if (msg.t === "piece" && msg.data.byteLength >= directPieceBytesMin) return encodePiece(msg.round, msg.origin, msg.index, msg.data);
   return packr.pack(toWire(msg));
+}
+
+/** Pieces at least this big skip the general packer (which grows its buffer and copies twice). */
+const directPieceBytesMin = 4096;
+const emptyBin = new Uint8Array(0);
+
+/**
+ * A piece frame built with one allocation and one copy of the data: msgpack of [10, round, origin, index, data]
+ * with the data as bin32 (valid msgpack for any length; decoders read it like any other bin).
+ */
+function encodePiece(round: number, origin: string, index: number, data: Uint8Array): Uint8Array {
+  const head = packr.pack([layouts.piece.code, round, origin, index, emptyBin]);
+  // The packed head ends with the empty bin (0xc4 0x00); replace it with a bin32 header and the data.
+  const prefix = head.byteLength - 2;
+  const frame = new Uint8Array(prefix + 5 + data.byteLength);
+  frame.set(head.subarray(0, prefix), 0);
+  frame[prefix] = 0xc6;
+  new DataView(frame.buffer).setUint32(prefix + 1, data.byteLength);
+  frame.set(data, prefix + 5);
+  return frame;
 }
 
 export function decode(frame: Uint8Array): Message {

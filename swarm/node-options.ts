@@ -52,6 +52,11 @@ export interface SwarmEvents {
   complete?(round: number, atMs: number): void;
   /** The round's deadline passed first: requesting stopped; what is held is what there is (partial coverage). */
   deadline?(round: number, coverage: { pieces: number; weighted: number }): void;
+  /**
+   * A neighbour sent a message for a round beyond our window (current + roundsAheadMax): it is ahead of us.
+   * The message is dropped without a strike; a peer actor uses this to catch up.
+   */
+  roundAhead?(round: number, peer: string): void;
   strike?(peer: string, error: ProtocolError): void;
   ban?(peer: string, reason: string): void;
   sessionOpened?(peer: PeerId): void;

@@ -124,6 +124,11 @@ export class SwarmNode implements SessionHost {
     return this.book.coverage(round);
   }
 
+  /** Verified pieces held / expected, without the importance weighting (O(origins)). */
+  piecesCoverage(round = this.current): number {
+    return this.book.piecesCoverage(round);
+  }
+
   /** Per expected origin: pieces held of the pieces it has. */
   progress(round = this.current): Array<{ origin: PeerId; held: number; count: number }> {
     return this.book.progress(round);
@@ -175,7 +180,10 @@ export class SwarmNode implements SessionHost {
       return this.onHello(s, msg);
     }
     if (msg.round > this.current + roundsAheadMax) {
-      return this.onProtocolError(s, new ProtocolError(`round ${msg.round} is too far ahead of ${this.current}`, "round"));
+      // Not an offence: rounds are per peer and a neighbour may be ahead of us. Keep no state for it (bounded),
+      // and tell the owner so a slow peer can catch up.
+      this.events.roundAhead?.(msg.round, s.label);
+      return;
     }
     switch (msg.t) {
       case "hello":

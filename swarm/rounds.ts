@@ -109,6 +109,21 @@ export class RoundBook {
     return true;
   }
 
+  /** Pieces share of `coverage` only: O(origins), cheap enough to ask on every piece. */
+  piecesCoverage(round: number): number {
+    const goal = this.goals.get(round);
+    const rs = this.rounds.get(round);
+    if (!goal || !rs) return 0;
+    let held = 0;
+    let total = 0;
+    for (const id of goal.expected) {
+      const o = rs.origins.get(id);
+      held += o?.haveCount ?? 0;
+      total += o?.count ?? goal.chunksPerOrigin;
+    }
+    return total ? held / total : 1;
+  }
+
   coverage(round: number): { pieces: number; weighted: number } {
     const goal = this.goals.get(round);
     const rs = this.rounds.get(round);

@@ -1,5 +1,6 @@
 import type { Rng } from "../../runtime/rng.ts";
-import { isConnected, type Graph, type TopologyFactory } from "./types.ts";
+import { brand, type PluginFactory } from "../plugin.ts";
+import { isConnected, type Graph } from "./types.ts";
 
 export interface MeshOptions {
   /** Neighbours per peer (random regular graph). Must be even or the peer count even; capped at peers − 1. @default 6 */
@@ -10,13 +11,13 @@ export interface MeshOptions {
  * mesh({ degree }): a connected random regular graph, drawn from the seed. Built as a ring lattice (connected by
  * construction) then randomised with degree-preserving double-edge swaps that keep it connected.
  */
-export function mesh(opts: MeshOptions = {}): TopologyFactory {
+export function mesh(opts: MeshOptions = {}): PluginFactory<"topology"> {
   const degree = opts.degree ?? 6;
   if (!Number.isInteger(degree) || degree < 1) throw new Error(`mesh.degree: expected a positive integer, got ${degree}`);
-  return ({ rng }) => ({
+  return brand("topology", "mesh", { degree }, ({ rng }) => ({
     name: "mesh",
     build: (peers) => randomRegular(peers, Math.min(degree, peers.length - 1), rng),
-  });
+  }));
 }
 
 export function randomRegular(peers: readonly string[], degree: number, rng: Rng): Graph {

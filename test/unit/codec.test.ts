@@ -1,3 +1,4 @@
+import { Packr } from "msgpackr";
 import { describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import { decode, encode } from "../../swarm/codec.ts";
@@ -38,6 +39,20 @@ describe("codec", () => {
     const data = new Uint8Array(4096).fill(0xab);
     const frame = encode({ t: "piece", round: 0, origin: "a", index: 0, data });
     expect(frame.byteLength).toBeLessThan(4096 + 64);
+  });
+
+  test("big pieces (the direct bin32 path) round-trip bit-exactly and decode like any msgpack", () => {
+    for (const n of [4096, 200_704, 1 << 20]) {
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i++) data[i] = (i * 31 + 7) & 0xff;
+      const frame = encode({ t: "piece", round: 12345, origin: "p042", index: 7, data });
+      expect(frame.byteLength).toBeLessThan(n + 32);
+      const back = decode(frame);
+      expect(back).toMatchObject({ t: "piece", round: 12345, origin: "p042", index: 7 });
+      expect(Buffer.compare(Buffer.from((back as { data: Uint8Array }).data), Buffer.from(data))).toBe(0);
+      // A generic msgpack decoder reads the same array.
+      expect(new Packr({ useRecords: false }).unpack(frame)).toEqual([10, 12345, "p042", 7, data]);
+    }
   });
 
   test("rejects wrong types, naming the field", () => {

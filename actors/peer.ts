@@ -1,0 +1,392 @@
+import { createActor, type Actor } from "xstate";
+import { roundMachine, type RoundContext, type RoundEvent } from "../machines/round.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { Logger } from "../runtime/log.ts";
+import { hashSeed, SeededRng, type Rng } from "../runtime/rng.ts";
+import type { Conn, Transport } from "../net/transport.ts";
+import type { DeviceProfile } from "../plugins/devices/profiles.ts";
+import type { ImportancePlugin } from "../plugins/importance/types.ts";
+import type { AggregationPlugin } from "../plugins/aggregation/types.ts";
+import type { LearningService } from "../learn/service.ts";
+import { chunkPieces } from "../learn/chunking.ts";
+import { buildManifest } from "../swarm/manifest.ts";
+import { SwarmNode } from "../swarm/node.ts";
+import type { PieceStore } from "../swarm/store-port.ts";
+import { ProtocolError } from "../swarm/protocol-error.ts";
+import { decodeTracker, encodeTracker } from "./tracker-codec.ts";
+import { aggregateFromSwarm } from "./peer-aggregate.ts";
+import type { PeerRoundRecord, PeerTelemetry, RoundTimes } from "./peer-telemetry.ts";
+import type { Scenario } from "../scenarios/types.ts";
+
+export interface PeerDeps {
+  id: string;
+  swarmId: string;
+  /** Shared token for hello and join. @default "" */
+  auth?: string;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  /** This peer's transport (not yet listening). */
+  transport: Transport;
+  trackerAddress: string;
+  store: PieceStore;
+  device: DeviceProfile;
+  scenario: Scenario;
+  importance: ImportancePlugin;
+  aggregation: AggregationPlugin;
+  learning: LearningService;
+  /** Indices of this peer's examples in the learning service's training set. */
+  shard: Uint32Array;
+  telemetry: PeerTelemetry;
+}
+
+/** Coverage steps worth telling the machine about (it only needs the value at the deadline, or a crossing). */
+const progressStep = 0.02;
+
+/**
+ * A peer: the round machine (machines/round.ts) wired to its ports. The machine decides; this class carries out
+ * its named actions (dial the tracker, train, publish, aggregate) and reports results back as events.
+ * Asynchronous results carry a ticket so a late result of an abandoned step is dropped.
+ */
+export class Peer {
+  readonly id: string;
+  readonly swarm: SwarmNode;
+  private readonly actor: Actor<typeof roundMachine>;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private trackerConn: Conn | undefined;
+  private admitted = false;
+  private roster: string[] = [];
+  private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
+  private model: Float32Array | undefined;
+  /** The model this round started from and the locally trained one (undefined if training was abandoned). */
+  private roundStart: Float32Array | undefined;
+  private trained: { weights: Float32Array; samples: number; loss: number } | undefined;
+  private ticket = 0;
+  /** The round the swarm is gathering (set when a round starts; the machine's context is authoritative). */
+  private activeRound = 0;
+  private lastProgress = -1;
+  private times: RoundTimes = emptyTimes();
+  private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
+  private stopped = false;
+  private readonly openSessions = new Set<string>();
+  /** Final machine state once reached. */
+  finalState: "done" | "failed" | "left" | undefined;
+  lastError: string | undefined;
+
+  constructor(private readonly deps: PeerDeps) {
+    this.id = deps.id;
+    this.clock = deps.clock;
+    this.log = deps.log;
+    this.swarm = new SwarmNode(
+      { peerId: deps.id, swarmId: deps.swarmId, auth: deps.auth ?? "", clock: deps.clock, rng: deps.rng.split("swarm"), store: deps.store, log: deps.log },
+      {
+        sessionOpened: (peer) => {
+          this.openSessions.add(peer);
+          this.send({ type: "peer.connected", peer });
+        },
+        sessionClosed: (peer) => {
+          if (this.openSessions.delete(peer)) this.send({ type: "link.down", peer });
+        },
+        piece: (round) => this.onPiece(round),
+        complete: (round) => {
+          if (round === this.activeRound) this.send({ type: "swarm.complete" });
+        },
+        manifest: (round) => this.onRoundSeen(round),
+        roundAhead: (round) => this.onRoundSeen(round),
+        strike: (peer, err) => {
+          if (err.message.includes("hash")) this.send({ type: "piece.corrupt", from: peer });
+        },
+        ban: (peer, reason) => deps.telemetry.fault?.(this.id, `banned ${peer}: ${reason}`),
+      },
+    );
+    const t = deps.scenario.timeouts;
+    const machine = roundMachine.provide({
+      actions: {
+        requestAdmission: () => this.requestAdmission(),
+        connectNeighbours: () => this.connectNeighbours(),
+        startTraining: ({ context }) => this.startTraining(context.round),
+        abandonTraining: ({ context }) => this.abandon(context.round, "training timed out"),
+        scoreAndPublish: ({ context }) => this.scoreAndPublish(context.round),
+        beginSwarm: ({ context }) => this.beginSwarm(context.round),
+        abandonRound: ({ context }) => this.abandon(context.round, "neighbours are ahead: catching up"),
+        aggregateModel: ({ context }) => this.aggregateModel(context),
+        leaveSwarm: () => queueMicrotask(() => void this.close()),
+        reportFailure: ({ context }) => {
+          this.lastError = context.lastError;
+          this.log.warn(`failed: ${context.lastError ?? "unknown"}`);
+        },
+        noteTrackerLost: () => this.log.info("tracker lost; going on without it"),
+        recordCorruptPiece: ({ event }) => deps.telemetry.fault?.(this.id, `corrupt piece from ${(event as { from?: string }).from ?? "?"}`),
+      },
+    });
+    this.actor = createActor(machine, {
+      clock: deps.clock,
+      input: {
+        rounds: deps.scenario.rounds,
+        minCompletion: deps.scenario.swarm.minCompletion,
+        timeouts: {
+          joinMs: t.joinMs,
+          joinRetries: t.joinRetries,
+          connectMs: t.connectMs,
+          connectRetries: t.connectRetries,
+          trainMs: t.trainMs / deps.device.computeSpeed,
+          scoreMs: t.trainMs,
+          swarmDeadlineMs: deps.scenario.swarm.deadlineMs,
+          graceMs: deps.scenario.swarm.graceMs,
+          aggregateMs: t.trainMs,
+        },
+      },
+    });
+    this.actor.subscribe({
+      next: (snap) => {
+        deps.telemetry.state?.(this.id, String(snap.value), snap.context.round);
+        if (snap.status === "done") {
+          this.finalState = snap.value as "done" | "failed" | "left";
+          deps.telemetry.finished?.(this.id, this.finalState);
+        }
+      },
+      error: (err) => {
+        this.lastError = String(err);
+        this.finalState = "failed";
+        deps.telemetry.finished?.(this.id, "failed");
+      },
+    });
+  }
+
+  /** Starts listening, then the machine (which dials the tracker). Resolves once listening. */
+  async start(): Promise<void> {
+    await this.deps.transport.listen((conn) => void this.swarm.addConn(conn));
+    this.actor.start();
+  }
+
+  get round(): number {
+    return this.actor.getSnapshot().context.round;
+  }
+
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
+  /** The peer's current model (undefined before admission). */
+  get weights(): Float32Array | undefined {
+    return this.model;
+  }
+
+  /** Sends `peer.leave`: the machine goes to `left` and the peer closes its sessions. */
+  leave(): void {
+    this.send({ type: "peer.leave" });
+  }
+
+  /** Closes sessions, the tracker link and the transport. Idempotent. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.actor.stop();
+    this.swarm.close();
+    this.trackerConn?.close("peer closing");
+    await this.deps.transport.close();
+  }
+
+  // ---- actions -----------------------------------------------------------------------------------------
+
+  private send(ev: RoundEvent): void {
+    if (this.stopped) return;
+    this.actor.send(ev);
+  }
+
+  /** Events raised inside an action are delivered after the current transition (a microtask later). */
+  private sendSoon(ev: RoundEvent): void {
+    queueMicrotask(() => this.send(ev));
+  }
+
+  private requestAdmission(): void {
+    this.trackerConn?.close("retrying admission");
+    this.trackerConn = undefined;
+    const ticket = ++this.ticket;
+    this.deps.transport.dial(this.deps.trackerAddress).then(
+      (conn) => {
+        if (ticket !== this.ticket || this.stopped) return conn.close("stale dial");
+        this.trackerConn = conn;
+        conn.attach({ frame: (f) => this.onTrackerFrame(f), close: (reason) => this.onTrackerClosed(conn, reason) });
+        conn.send(encodeTracker({ t: "join", swarmId: this.deps.swarmId, peerId: this.id, address: this.deps.transport.address, auth: this.deps.auth ?? "" }));
+      },
+      (e: Error) => this.log.info(`tracker unreachable: ${e.message}`),
+    );
+  }
+
+  private onTrackerFrame(frame: Uint8Array): void {
+    let msg;
+    try {
+      msg = decodeTracker(frame);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.log.warn(`bad tracker frame: ${e.message}`);
+      return;
+    }
+    if (msg.t === "reject") return this.send({ type: "tracker.rejected", reason: msg.reason });
+    if (msg.t !== "admit" || this.admitted) return;
+    if (!msg.roster.includes(this.id)) return this.send({ type: "tracker.rejected", reason: "roster does not include this peer" });
+    this.admitted = true;
+    this.roster = [...msg.roster].sort();
+    this.neighbourAddresses = msg.neighbours.filter((n) => n.peerId !== this.id);
+    this.model = this.deps.learning.initialWeights(msg.modelSeed);
+    this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round });
+  }
+
+  private onTrackerClosed(conn: Conn, reason: string): void {
+    if (this.trackerConn !== conn) return;
+    this.trackerConn = undefined;
+    if (this.admitted && !this.stopped) {
+      this.log.info(`tracker link closed: ${reason}`);
+      this.send({ type: "tracker.lost" });
+    }
+  }
+
+  private connectNeighbours(): void {
+    const have = new Set(this.swarm.neighbours);
+    for (const n of this.neighbourAddresses) {
+      if (have.has(n.peerId)) continue;
+      this.deps.transport.dial(n.address).then(
+        (conn) => {
+          if (this.stopped) return conn.close("peer closed");
+          this.swarm.addConn(conn);
+        },
+        (e: Error) => this.log.info(`could not dial ${n.peerId}: ${e.message}`),
+      );
+    }
+  }
+
+  private startTraining(round: number): void {
+    this.activeRound = round;
+    const layout = this.deps.learning.layout;
+    this.times = { ...emptyTimes(), trainStartMs: this.clock.now() };
+    this.trained = undefined;
+    this.lastProgress = -1;
+    this.roundStart = this.model!;
+    // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
+    this.swarm.beginRound(round, this.roster, layout.chunks.length);
+    const ticket = ++this.ticket;
+    const rng = new SeededRng(hashSeed(this.deps.scenario.seed, "train", this.id, round));
+    const startedAt = this.clock.now();
+    const virtualMs = this.deps.learning.trainComputeMs(this.deps.shard.length) / this.deps.device.computeSpeed;
+    this.clock
+      .track(this.deps.learning.train(this.roundStart, this.deps.shard, rng))
+      .then(
+        (res) => {
+          if (ticket !== this.ticket) return;
+          const deliver = () => {
+            if (ticket !== this.ticket) return;
+            this.trained = res;
+            this.send({ type: "train.done", loss: res.loss, samples: res.samples });
+          };
+          if (this.clock.kind === "virtual") this.clock.setTimeout(deliver, Math.max(0, startedAt + virtualMs - this.clock.now()));
+          else deliver();
+        },
+        (e: Error) => {
+          if (ticket === this.ticket) this.send({ type: "train.failed", error: e.message });
+        },
+      );
+  }
+
+  private abandon(round: number, why: string): void {
+    this.ticket++;
+    this.log.info(`round ${round}: ${why}`);
+  }
+
+  private scoreAndPublish(round: number): void {
+    const trained = this.trained;
+    if (!trained) return this.sendSoon({ type: "score.failed", error: "no trained model" });
+    try {
+      const { layout } = this.deps.learning;
+      const importance = this.deps.importance.score({ round, layout, before: this.roundStart!, after: trained.weights });
+      const pieces = chunkPieces(trained.weights, layout);
+      const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
+      this.swarm.publish(manifest, pieces);
+      this.times.publishedMs = this.clock.now();
+      this.sendSoon({ type: "score.done" });
+    } catch (e) {
+      this.sendSoon({ type: "score.failed", error: (e as Error).message });
+    }
+  }
+
+  private beginSwarm(round: number): void {
+    this.times.swarmStartMs = this.clock.now();
+    if (this.swarm.completedAt(round) !== undefined) return this.sendSoon({ type: "swarm.complete" });
+    this.lastProgress = -1;
+    this.reportProgress(round);
+  }
+
+  private onPiece(round: number): void {
+    if (round === this.activeRound) this.reportProgress(round);
+  }
+
+  /**
+   * Tells the machine the coverage when it moved a progressStep or crossed minCompletion, so the value the
+   * deadline guard reads is exact at the threshold without an event per piece.
+   */
+  private reportProgress(round: number): void {
+    const c = this.swarm.piecesCoverage(round);
+    const min = this.deps.scenario.swarm.minCompletion;
+    const crossed = c >= min && this.lastProgress < min;
+    if (!crossed && c < 1 && c - this.lastProgress < progressStep) return;
+    this.lastProgress = c;
+    this.send({ type: "swarm.progress", coverage: c });
+  }
+
+  private onRoundSeen(round: number): void {
+    if (round > this.activeRound + 1) this.send({ type: "round.behind", round });
+  }
+
+  private aggregateModel(context: RoundContext): void {
+    const round = context.round;
+    this.times.aggregateStartMs = this.clock.now();
+    const coverage = this.swarm.coverage(round);
+    try {
+      const res = aggregateFromSwarm({
+        round,
+        swarm: this.swarm,
+        store: this.deps.store,
+        learning: this.deps.learning,
+        plugin: this.deps.aggregation,
+        own: this.trained?.weights ?? this.roundStart ?? this.model!,
+      });
+      for (const r of res.rejected) this.deps.telemetry.fault?.(this.id, `round ${round}: dropped ${r.origin} chunk ${r.chunk}: ${r.reason}`);
+      this.model = res.weights;
+      const evalResult = this.deps.learning.evaluate(res.weights);
+      this.times.doneMs = this.clock.now();
+      const c = this.swarm.counters;
+      const mark = this.counterMark;
+      const record: PeerRoundRecord = {
+        peer: this.id,
+        round,
+        outcome: context.outcome ?? "degraded",
+        degraded: context.degraded,
+        coverage: coverage.pieces,
+        weightedCoverage: coverage.weighted,
+        origins: res.origins,
+        accuracy: evalResult.accuracy,
+        loss: evalResult.loss,
+        trainLoss: this.trained?.loss,
+        samples: this.trained?.samples ?? 0,
+        modelHash: res.modelHash,
+        times: { ...this.times },
+        usefulIn: c.usefulIn - mark.usefulIn,
+        duplicateIn: c.duplicateIn - mark.duplicateIn,
+        payloadIn: c.payloadIn - mark.payloadIn,
+        payloadOut: c.payloadOut - mark.payloadOut,
+        wireOut: c.wireOut - mark.wireOut,
+        wireIn: c.wireIn - mark.wireIn,
+      };
+      this.counterMark = { usefulIn: c.usefulIn, duplicateIn: c.duplicateIn, payloadOut: c.payloadOut, wireOut: c.wireOut, wireIn: c.wireIn, payloadIn: c.payloadIn };
+      this.deps.telemetry.round?.(record);
+      this.sendSoon({ type: "aggregate.done", accuracy: evalResult.accuracy });
+    } catch (e) {
+      this.sendSoon({ type: "aggregate.failed", error: (e as Error).message });
+    }
+  }
+}
+
+function emptyTimes(): RoundTimes {
+  return { trainStartMs: 0, publishedMs: undefined, swarmStartMs: undefined, aggregateStartMs: undefined, doneMs: undefined };
+}

@@ -1,0 +1,200 @@
+import type { PeerRoundRecord, PeerTelemetry } from "../actors/peer-telemetry.ts";
+import type { Peer } from "../actors/peer.ts";
+import { Tracker } from "../actors/tracker.ts";
+import { describeBackend } from "../learn/backend.ts";
+import { chunkLayout } from "../learn/chunking.ts";
+import { specFor } from "../learn/models.ts";
+import { MemoryNetwork } from "../net/memory.ts";
+import type { LinkProfile } from "../net/transport.ts";
+import { createWebSocketTransport } from "../net/websocket.ts";
+import { isConnected } from "../plugins/topology/types.ts";
+import { RealClock, VirtualClock, type Clock } from "../runtime/clock.ts";
+import { createLogger, type LogLevel } from "../runtime/log.ts";
+import { hashSeed, SeededRng } from "../runtime/rng.ts";
+import type { Scenario } from "../scenarios/types.ts";
+import { allGatherLowerBoundMs } from "./lower-bound.ts";
+import { assignDevices, PeerHost, swarmIdOf } from "./peer-host.ts";
+import type { RoundRow, ScenarioReport } from "./report.ts";
+import { RoundRows } from "./round-rows.ts";
+import { dataShapeOf, peerIds } from "./scenario-data.ts";
+import { sliceRoster, WorkerHost, type ScenarioSource } from "./worker-host.ts";
+
+export interface RunScenarioOptions {
+  /** Called once per finished round, in order. */
+  onRound?: (row: RoundRow) => void;
+  /** Called every `statusEveryMs` of clock time with where the peers are. */
+  onStatus?: (s: RunStatus) => void;
+  /** @default 5000 */
+  statusEveryMs?: number;
+  /** Called with every peer's record (tests check bit-identical models with it). */
+  onPeerRound?: (r: PeerRoundRecord) => void;
+  /** Fault descriptions as they happen. */
+  onFault?: (peer: string, what: string) => void;
+  logLevel?: LogLevel;
+  /** Log sink. @default stderr */
+  logSink?: (line: string) => void;
+  /**
+   * Real clock only: split the peers over this many worker threads (each its own event loop, trainer and chunk
+   * store; peers still talk over loopback WebSockets). @default 1
+   */
+  workers?: number;
+  /** Where the scenario came from, so workers can load it themselves (plugins are functions). */
+  source?: ScenarioSource;
+  /** Hook for tests: runs after the world is built, before peers start. */
+  setup?: (world: World) => void;
+}
+
+export interface RunStatus {
+  nowMs: number;
+  /** Peers per machine state. */
+  states: Record<string, number>;
+  /** Lowest and highest round among live peers. */
+  rounds: { min: number; max: number };
+  finished: number;
+  peers: number;
+}
+
+/** The built run, for tests and fault injection. */
+export interface World {
+  clock: Clock;
+  net: MemoryNetwork | undefined;
+  tracker: Tracker;
+  peers: Peer[];
+  ids: string[];
+}
+
+/** A run that cannot make progress any more gives up after this much clock time past its worst case. */
+const stallSlackMs = 10 * 60_000;
+
+/**
+ * Builds and runs a scenario: data and splits from the seed, one tracker, N peers with their round machines,
+ * memory links under the virtual clock or WebSockets on loopback under the real one. Resolves with the report
+ * once every peer is done, failed or left.
+ */
+export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioReport> {
+  const clock: Clock = s.clock === "virtual" ? new VirtualClock() : new RealClock();
+  const sink = opts.logSink ?? ((line: string) => process.stderr.write(line + "\n"));
+  const rootLog = createLogger({ clock, level: opts.logLevel ?? "warn", sink });
+  const rng = new SeededRng(s.seed);
+  const ids = peerIds(s.peers);
+  const devices = assignDevices(s);
+  const graph = s.topology({ rng: rng.split("topology") }).build(ids);
+  if (!isConnected(graph, ids)) throw new Error(`scenario "${s.name}": the topology graph is not connected, but aggregation scope "all" needs every origin`);
+  const links: LinkProfile[] = ids.map((id) => devices.get(id)!);
+  const modelBytes = chunkLayout(specFor(s.model, dataShapeOf(s).features, dataShapeOf(s).classes), s.swarm.maxChunkFloats).totalFloats * 4;
+  const lowerBoundMs = allGatherLowerBoundMs(modelBytes, links);
+
+  const net = s.transport === "memory" ? new MemoryNetwork({ clock, rng: rng.split("net") }) : undefined;
+  const trackerLink: LinkProfile = { uplinkBytesPerSec: 125e6, downlinkBytesPerSec: 125e6, latencyMs: 1 };
+  const tracker = new Tracker({
+    swarmId: swarmIdOf(s),
+    scenario: s.name,
+    roster: ids,
+    graph,
+    modelSeed: hashSeed(s.seed, "model"),
+    transport: net ? net.node("mem://tracker", trackerLink) : await createWebSocketTransport({ clock }),
+    log: rootLog.child("tracker"),
+  });
+  const trackerAddress = await tracker.start();
+
+  const startMs = clock.now();
+  let finished = 0;
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  const rows = new RoundRows(ids, startMs, lowerBoundMs, opts.onRound);
+  const states = new Map<string, string>();
+  const peerRounds = new Map<string, number>();
+  const telemetry: PeerTelemetry = {
+    state: (peer, state, round) => {
+      states.set(peer, state);
+      peerRounds.set(peer, round);
+    },
+    round: (r) => {
+      opts.onPeerRound?.(r);
+      rows.add(r);
+    },
+    fault: opts.onFault,
+    finished: (peer) => {
+      finished++;
+      rows.stop(peer);
+      wake?.();
+    },
+  };
+  const workers = opts.workers ?? 1;
+  if (workers > 1 && s.clock === "virtual") throw new Error("runScenario: a virtual-clock run is one event loop; workers need the real clock");
+  if (workers > 1 && !opts.source) throw new Error("runScenario: workers need opts.source (scenario reference and overrides) to load the scenario");
+  const hosts: Array<{ start(): Promise<void>; close(): Promise<void> }> = [];
+  let local: PeerHost | undefined;
+
+  const statusEvery = opts.statusEveryMs ?? 5000;
+  let statusTimer: number | undefined;
+  const status = () => {
+    if (finished === ids.length) return;
+    const counts: Record<string, number> = {};
+    for (const st of states.values()) counts[st] = (counts[st] ?? 0) + 1;
+    const live = ids.filter((id) => !["done", "failed", "left"].includes(states.get(id) ?? "")).map((id) => peerRounds.get(id) ?? 0);
+    opts.onStatus?.({ nowMs: clock.now() - startMs, states: counts, rounds: { min: Math.min(...live, Infinity), max: Math.max(...live, -Infinity) }, finished, peers: ids.length });
+    statusTimer = clock.setTimeout(status, statusEvery);
+  };
+  if (opts.onStatus) statusTimer = clock.setTimeout(status, statusEvery);
+
+  const t = s.timeouts;
+  const worstRoundMs = t.trainMs / minSpeed(links as Array<{ computeSpeed?: number }>) + 3 * t.trainMs + s.swarm.deadlineMs + s.swarm.graceMs;
+  const worstMs = t.joinMs * 8 * t.joinRetries + t.connectMs * t.connectRetries + s.rounds * worstRoundMs + stallSlackMs;
+  try {
+    if (workers <= 1) {
+      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry });
+      hosts.push(local);
+    } else {
+      const slices = sliceRoster(ids, workers);
+      for (const slice of slices) {
+        hosts.push(
+          new WorkerHost({ source: opts.source!, ids: slice, trackerAddress, logLevel: opts.logLevel ?? "warn", telemetry, onError: (e) => {
+            failure ??= e;
+            wake?.();
+          } }),
+        );
+      }
+    }
+    opts.setup?.({ clock, net, tracker, peers: local?.peers ?? [], ids });
+    await Promise.all(hosts.map((h) => h.start()));
+    if (clock instanceof VirtualClock) {
+      const res = await clock.run({ stopWhen: () => finished === ids.length, untilMs: startMs + worstMs });
+      if (finished < ids.length) throw new Error(`scenario "${s.name}": ${ids.length - finished} peers still running when the virtual run stopped (${res.reason} at ${res.nowMs} ms)`);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const giveUp = clock.setTimeout(() => reject(new Error(`scenario "${s.name}": ${ids.length - finished} peers still running after ${Math.round(worstMs / 1000)} s`)), worstMs);
+        wake = () => {
+          if (failure) {
+            clock.clearTimeout(giveUp);
+            reject(failure);
+          } else if (finished === ids.length) {
+            clock.clearTimeout(giveUp);
+            resolve();
+          }
+        };
+        wake();
+      });
+    }
+  } finally {
+    if (statusTimer !== undefined) clock.clearTimeout(statusTimer);
+    await Promise.allSettled(hosts.map((h) => h.close()));
+    await tracker.stop().catch(() => undefined);
+  }
+  rows.flush(true);
+  const last = rows.rows[rows.rows.length - 1];
+  return {
+    scenario: s.name,
+    seed: s.seed,
+    clock: s.clock,
+    peers: s.peers,
+    backend: local ? describeBackend() : (hosts[0] as WorkerHost).backend,
+    rounds: rows.rows,
+    final: last ? { accuracy: last.accuracy, loss: last.loss } : null,
+    baseline: null,
+  };
+}
+
+function minSpeed(devices: Array<{ computeSpeed?: number }>): number {
+  return Math.min(1, ...devices.map((d) => d.computeSpeed ?? 1));
+}
