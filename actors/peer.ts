@@ -40,6 +40,10 @@ export interface PeerDeps {
   telemetry: PeerTelemetry;
 }
 
+/** First redial of a lost neighbour after this long, doubling per failed attempt up to redialMaxMs. */
+const redialBaseMs = 1000;
+const redialMaxMs = 10_000;
+
 /** Coverage steps worth telling the machine about (it only needs the value at the deadline, or a crossing). */
 const progressStep = 0.02;
 
@@ -70,6 +74,8 @@ export class Peer {
   private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
   private stopped = false;
   private readonly openSessions = new Set<string>();
+  private readonly redials = new Map<string, number>();
+  private readonly redialAttempts = new Map<string, number>();
   /** Final machine state once reached. */
   finalState: "done" | "failed" | "left" | undefined;
   lastError: string | undefined;
@@ -83,10 +89,13 @@ export class Peer {
       {
         sessionOpened: (peer) => {
           this.openSessions.add(peer);
+          this.redialAttempts.delete(peer);
           this.send({ type: "peer.connected", peer });
         },
         sessionClosed: (peer) => {
-          if (this.openSessions.delete(peer)) this.send({ type: "link.down", peer });
+          if (!this.openSessions.delete(peer)) return;
+          this.send({ type: "link.down", peer });
+          this.scheduleRedial(peer);
         },
         piece: (round) => this.onPiece(round),
         complete: (round) => {
@@ -182,6 +191,8 @@ export class Peer {
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const t of this.redials.values()) this.clock.clearTimeout(t);
+    this.redials.clear();
     this.actor.stop();
     this.swarm.close();
     this.trackerConn?.close("peer closing");
@@ -245,16 +256,41 @@ export class Peer {
 
   private connectNeighbours(): void {
     const have = new Set(this.swarm.neighbours);
-    for (const n of this.neighbourAddresses) {
-      if (have.has(n.peerId)) continue;
-      this.deps.transport.dial(n.address).then(
-        (conn) => {
-          if (this.stopped) return conn.close("peer closed");
-          this.swarm.addConn(conn);
-        },
-        (e: Error) => this.log.info(`could not dial ${n.peerId}: ${e.message}`),
-      );
-    }
+    for (const n of this.neighbourAddresses) if (!have.has(n.peerId)) this.dialNeighbour(n.peerId, n.address);
+  }
+
+  private dialNeighbour(peerId: string, address: string): void {
+    this.deps.transport.dial(address).then(
+      (conn) => {
+        if (this.stopped) return conn.close("peer closed");
+        this.swarm.addConn(conn);
+      },
+      (e: Error) => {
+        this.log.info(`could not dial ${peerId}: ${e.message}`);
+        this.scheduleRedial(peerId);
+      },
+    );
+  }
+
+  /**
+   * A neighbour this peer dialled is gone (crash, partition, network): dial it again with exponential backoff
+   * until a session opens, the neighbour is banned, or this peer stops. The side that accepted waits to be
+   * redialled, so each link has one owner.
+   */
+  private scheduleRedial(peerId: string): void {
+    const n = this.neighbourAddresses.find((x) => x.peerId === peerId);
+    if (!n || this.stopped || this.finalState || this.redials.has(peerId) || this.swarm.isBanned(peerId)) return;
+    const attempt = this.redialAttempts.get(peerId) ?? 0;
+    this.redialAttempts.set(peerId, attempt + 1);
+    const delay = Math.min(redialMaxMs, redialBaseMs * 2 ** attempt);
+    this.redials.set(
+      peerId,
+      this.clock.setTimeout(() => {
+        this.redials.delete(peerId);
+        if (this.stopped || this.finalState || this.openSessions.has(peerId)) return;
+        this.dialNeighbour(peerId, n.address);
+      }, delay),
+    );
   }
 
   private startTraining(round: number): void {
