@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /**
  * bun run bench swarm [--json] [--quick] [--seed S] [--skip-scale] [--skip-loopback]
+ * bun run bench learn [--json] [--quick] [--seed S]
  *
  * The swarm benchmark: all-gathers (every peer needs every other peer's update) in virtual time on emulated
  * links, a 200-peer virtual run for wall-time scale, and a real-socket loopback run against the raw WebSocket
@@ -9,11 +10,14 @@
 import { heterogeneous, homogeneous } from "../bench/swarm-cases.ts";
 import { runVirtualAllGather, type AllGatherResult } from "../sim/allgather.ts";
 import { loopbackCase } from "../sim/allgather-real.ts";
+import { runLearnBench } from "../bench/learn.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
 
 const usage = `usage: bun run bench swarm [--json] [--quick] [--seed S] [--skip-scale] [--skip-loopback]
+       bun run bench learn [--json] [--quick] [--seed S]
 
-  swarm            all-gather benchmark (the only benchmark so far)
+  swarm            all-gather benchmark
+  learn            tfjs cost: SGD step and a 100-peer MNIST-shaped round (MLP), CNN epoch (wasm vs cpu), evaluation
   --json           print one JSON line with every number on stdout (progress goes to stderr)
   --quick          small configuration (8 peers, 64 KB model, loopback 6 peers) for smoke tests
   --seed S         seed for topology, device mix and update bytes (default 1)
@@ -95,6 +99,20 @@ async function swarmBench(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function learnBench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ["seed"], booleans: ["json", "quick", "help"] });
+  if (args.flags.has("help")) {
+    console.log(usage);
+    return 0;
+  }
+  const say = (s: string) => process.stderr.write(s + "\n");
+  say(`[bench] learn: tfjs training and evaluation cost${args.flags.has("quick") ? " (quick)" : ""} …`);
+  const r = await runLearnBench({ quick: args.flags.has("quick"), seed: intFlag(args, "seed", 1, 0) });
+  for (const [k, v] of Object.entries(r)) say(`[bench]   ${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  if (args.flags.has("json")) console.log(JSON.stringify(r));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
   if (!which || which === "--help" || which === "-h") {
@@ -102,7 +120,8 @@ async function main(argv: string[]): Promise<number> {
     return which ? 0 : 2;
   }
   if (which === "swarm") return swarmBench(rest);
-  throw new UsageError(`unknown benchmark "${which}" (known: swarm)`);
+  if (which === "learn") return learnBench(rest);
+  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn)`);
 }
 
 try {

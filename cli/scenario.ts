@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * bun run scenario <file or name> [--peers N] [--rounds R] [--seed S] [--clock virtual|real] [--report FILE]
- *                                 [--no-tui] [--baseline fedavg|centralized] [--log-level L]
+ *                                 [--no-tui] [--baseline fedavg|centralized [--baseline-only]]
+ *                                 [--workers N] [--log-level L]
  *
  * The product's front door: loads a scenario (scenarios/*.ts or any path), runs it, prints one line per round
  * (and a status line every few seconds), optionally writes the JSON report. Exit codes: 0 success, 1 the run
@@ -12,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { ScenarioError, applyOverrides, describeScenario, listScenarios, loadScenario } from "../scenarios/define.ts";
 import { runScenario, type RunStatus } from "../sim/run-scenario.ts";
 import { runBaseline } from "../sim/baseline.ts";
+import { describeBackend } from "../learn/backend.ts";
 import { reportJson, roundLine } from "../sim/report.ts";
 import type { LogLevel } from "../runtime/log.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
@@ -29,6 +31,7 @@ const usage = () => `usage: bun run scenario <file or name> [options]
                         splits, initial model and local training) or centralized (one model, all data)
   --workers N           real clock: split the peers over N worker threads (default: 2 when the machine has
                         2 or more cores; a virtual run is always one thread)
+  --baseline-only       run only the baseline (one line per round), not the swarm
   --no-tui              plain progress lines (the default until the terminal UI lands)
   --log-level L         debug | info | warn | error (default warn; logs go to stderr)
   --help                this text
@@ -38,7 +41,7 @@ Progress goes to stderr, one line per round to stdout. Exit 0 on success, 1 if t
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "baseline", "log-level", "workers"], booleans: ["no-tui", "help"] });
+  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "baseline", "log-level", "workers"], booleans: ["no-tui", "help", "baseline-only"] });
   if (args.flags.has("help")) {
     console.log(usage());
     return 0;
@@ -50,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   if (baseline !== undefined && baseline !== "fedavg" && baseline !== "centralized") throw new UsageError(`--baseline must be fedavg or centralized, got ${JSON.stringify(baseline)}`);
   const logLevel = args.flags.get("log-level") ?? "warn";
   if (!logLevels.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${logLevels.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  const baselineOnly = args.flags.has("baseline-only");
+  if (baselineOnly && !baseline) throw new UsageError("--baseline-only needs --baseline fedavg or --baseline centralized");
   const reportPath = args.flags.get("report");
   if (reportPath === true) throw new UsageError("--report needs a file name");
 
@@ -67,6 +72,16 @@ async function main(argv: string[]): Promise<number> {
   const say = (line: string) => process.stderr.write(line + "\n");
   const wall0 = performance.now();
   say(`[scenario] ${describeScenario(scenario)}`);
+  if (baselineOnly) {
+    say(`[baseline] ${baseline} only (no swarm run) …`);
+    const b = await runBaseline(baseline!, scenario, (r, acc) => console.log(`baseline ${baseline} round ${r + 1}/${scenario.rounds}  acc ${acc.toFixed(4)}`));
+    say(`[baseline] ${baseline} accuracy ${b.accuracy.toFixed(4)} in ${((performance.now() - wall0) / 1000).toFixed(1)} s of wall time`);
+    if (typeof reportPath === "string") {
+      writeFileSync(reportPath, reportJson({ scenario: scenario.name, seed: scenario.seed, clock: scenario.clock, peers: scenario.peers, backend: describeBackend(), rounds: [], final: null, baseline: b }));
+      say(`[scenario] report written to ${reportPath}`);
+    }
+    return 0;
+  }
   if (workers > 1) say(`[scenario] ${workers} worker threads, ${scenario.peers} peers split between them`);
   const report = await runScenario(scenario, {
     workers,

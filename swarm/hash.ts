@@ -7,8 +7,13 @@ export function sha256(data: Uint8Array): Uint8Array {
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
+  if (a.byteLength > 64) return asBuffer(a).equals(asBuffer(b)); // native memcmp
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 export function toHex(b: Uint8Array): string {

@@ -13,6 +13,10 @@ export interface PieceKey {
  */
 export interface PieceStore {
   put(holder: PeerId, key: PieceKey, sha256: Uint8Array, data: Uint8Array): void;
+  /**
+   * Bytes stored under this digest. Only verified bytes are ever put (a peer's own pieces or pieces that passed
+   * the digest check), so the swarm may check a new copy by byte equality with these instead of hashing it.
+   */
   get(sha256: Uint8Array): Uint8Array | undefined;
   release(holder: PeerId, round: number): void;
   /** Enough writes are queued that the owner should register `flush()` as tracked work. */

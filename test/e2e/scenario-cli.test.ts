@@ -35,6 +35,7 @@ describe("bun run scenario", () => {
       [["tiny", "--rounds", "x"], /--rounds must be an integer/],
       [["tiny", "--baseline", "magic"], /--baseline must be fedavg or centralized/],
       [["tiny", "--workers", "2"], /--workers needs the real clock/],
+      [["tiny", "--baseline-only"], /--baseline-only needs --baseline/],
       [[badFile], /peers/],
     ];
     for (const [args, message] of cases) {
@@ -60,5 +61,13 @@ describe("bun run scenario", () => {
     );
     expect(report.baseline.kind).toBe("fedavg");
     expect(report.baseline.accuracy).toBe(report.final.accuracy);
+  });
+
+  test("--baseline centralized --baseline-only trains one model on all the data, one line per round", async () => {
+    const r = await scenario("tiny", "--baseline", "centralized", "--baseline-only");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines.length).toBe(2);
+    expect(lines[1]).toMatch(/^baseline centralized round 2\/2 {2}acc (0\.[5-9]|1\.0)/);
   });
 });

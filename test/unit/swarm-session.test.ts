@@ -69,7 +69,8 @@ afterEach(async () => {
   }
 });
 
-function world(seed = 1) {
+function world(seed = 1, opts: { sharedStore?: boolean } = {}) {
+  let shared: Promise<ChunkStore> | undefined;
   const clock = new VirtualClock();
   const net = new MemoryNetwork({ clock, rng: new SeededRng(seed) });
   const peers: Peer[] = [];
@@ -77,7 +78,8 @@ function world(seed = 1) {
   const dialErrors: string[] = [];
 
   async function peer(id: string, o: { swarmId?: string; auth?: string; link?: LinkProfile } & Pick<SwarmNodeOptions, "timing"> = {}): Promise<Peer> {
-    const store = new CheckedStore(await ChunkStore.open(":memory:"));
+    // One store for every peer, as in a process hosting many peers: a piece another peer verified is known.
+    const store = new CheckedStore(opts.sharedStore ? await (shared ??= ChunkStore.open(":memory:")) : await ChunkStore.open(":memory:"));
     const p: Peer = { id, store, conns: [], pieces: [], closed: [], opened: [], bans: [], strikes: [] } as unknown as Peer;
     p.node = new SwarmNode(
       { peerId: id, swarmId: o.swarmId ?? "swarm", auth: o.auth ?? "token", clock, rng: new SeededRng(`${seed}:${id}`), store, ...(o.timing ? { timing: o.timing } : {}) },
@@ -281,8 +283,9 @@ describe("swarm session: handshake", () => {
 });
 
 describe("swarm session: bad pieces", () => {
-  test("a corrupted piece is rejected, never stored or reported; three offences ban the sender", async () => {
-    const w = world();
+  for (const sharedStore of [false, true])
+  test(`a corrupted piece is rejected, never stored or reported; three offences ban the sender (${sharedStore ? "store shared by the process: checked against the verified copy" : "own store: checked by SHA-256"})`, async () => {
+    const w = world(1, { sharedStore });
     const s = await w.peer("S"); // good seeder (the origin)
     const r = await w.peer("R"); // relay that corrupts what it serves to V
     const v = await w.peer("V"); // victim
