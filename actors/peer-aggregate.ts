@@ -1,7 +1,7 @@
 import type { AggregationPlugin, Contribution } from "../plugins/aggregation/types.ts";
 import type { LearningService } from "../learn/service.ts";
 import { aggregateChunk, type Rejection } from "../learn/aggregate.ts";
-import { pieceFloats } from "../learn/chunking.ts";
+import { pieceView } from "../learn/chunking.ts";
 import { sha256 } from "../swarm/hash.ts";
 import type { Manifest } from "../swarm/messages.ts";
 import type { SwarmNode } from "../swarm/node.ts";
@@ -56,7 +56,7 @@ export function aggregateFromSwarm(input: SwarmAggregateInput): SwarmAggregateRe
       for (const m of held) {
         const bytes = store.get(m.chunks[chunk.index]!.sha256);
         if (!bytes) missing.push({ origin: m.origin, chunk: chunk.index, reason: "piece not in the store" });
-        else contributions.push({ origin: m.origin, samples: m.sampleCount, data: pieceFloats(bytes, chunk) });
+        else contributions.push({ origin: m.origin, samples: m.sampleCount, data: pieceView(bytes, chunk) });
       }
       const out = aggregateChunk({ chunk, own, contributions, plugin });
       return { values: out.values, rejected: [...missing, ...out.rejected], used: out.used };

@@ -61,6 +61,10 @@ export class Peer {
   private trackerConn: Conn | undefined;
   private admitted = false;
   private roster: string[] = [];
+  private rosterSet = new Set<string>();
+  /** Verified pieces of roster origins held for the active round, and pieces expected (exact, kept incrementally). */
+  private held = 0;
+  private expected = 1;
   private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
   private model: Float32Array | undefined;
   /** The model this round started from and the locally trained one (undefined if training was abandoned). */
@@ -97,11 +101,14 @@ export class Peer {
           this.send({ type: "link.down", peer });
           this.scheduleRedial(peer);
         },
-        piece: (round) => this.onPiece(round),
+        piece: (round, origin) => this.onPiece(round, origin),
         complete: (round) => {
           if (round === this.activeRound) this.send({ type: "swarm.complete" });
         },
-        manifest: (round) => this.onRoundSeen(round),
+        manifest: (round) => {
+          if (round === this.activeRound) this.recount(round);
+          this.onRoundSeen(round);
+        },
         roundAhead: (round) => this.onRoundSeen(round),
         strike: (peer, err) => {
           if (err.message.includes("hash")) this.send({ type: "piece.corrupt", from: peer });
@@ -240,6 +247,7 @@ export class Peer {
     if (!msg.roster.includes(this.id)) return this.send({ type: "tracker.rejected", reason: "roster does not include this peer" });
     this.admitted = true;
     this.roster = [...msg.roster].sort();
+    this.rosterSet = new Set(this.roster);
     this.neighbourAddresses = msg.neighbours.filter((n) => n.peerId !== this.id);
     this.model = this.deps.learning.initialWeights(msg.modelSeed);
     this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round });
@@ -302,6 +310,7 @@ export class Peer {
     this.roundStart = this.model!;
     // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
     this.swarm.beginRound(round, this.roster, layout.chunks.length);
+    this.recount(round);
     const ticket = ++this.ticket;
     const rng = new SeededRng(hashSeed(this.deps.scenario.seed, "train", this.id, round));
     const startedAt = this.clock.now();
@@ -339,6 +348,7 @@ export class Peer {
       const pieces = chunkPieces(trained.weights, layout);
       const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
       this.swarm.publish(manifest, pieces);
+      this.recount(round);
       this.times.publishedMs = this.clock.now();
       this.sendSoon({ type: "score.done" });
     } catch (e) {
@@ -350,19 +360,33 @@ export class Peer {
     this.times.swarmStartMs = this.clock.now();
     if (this.swarm.completedAt(round) !== undefined) return this.sendSoon({ type: "swarm.complete" });
     this.lastProgress = -1;
-    this.reportProgress(round);
+    this.recount(round);
+    this.reportProgress();
   }
 
-  private onPiece(round: number): void {
-    if (round === this.activeRound) this.reportProgress(round);
+  private onPiece(round: number, origin: string): void {
+    if (round !== this.activeRound || !this.rosterSet.has(origin)) return;
+    this.held++;
+    this.reportProgress();
+  }
+
+  /** Recounts held / expected pieces from the swarm (O(origins)): at round start and when a manifest arrives. */
+  private recount(round: number): void {
+    this.held = 0;
+    this.expected = 0;
+    for (const p of this.swarm.progress(round)) {
+      this.held += p.held;
+      this.expected += p.count;
+    }
+    if (this.expected === 0) this.expected = 1;
   }
 
   /**
    * Tells the machine the coverage when it moved a progressStep or crossed minCompletion, so the value the
    * deadline guard reads is exact at the threshold without an event per piece.
    */
-  private reportProgress(round: number): void {
-    const c = this.swarm.piecesCoverage(round);
+  private reportProgress(): void {
+    const c = this.held / this.expected;
     const min = this.deps.scenario.swarm.minCompletion;
     const crossed = c >= min && this.lastProgress < min;
     if (!crossed && c < 1 && c - this.lastProgress < progressStep) return;

@@ -82,6 +82,15 @@ export function pieceFloats(bytes: Uint8Array, chunk: ChunkSpec): Float32Array {
   return out;
 }
 
+/**
+ * Reads a piece as floats without copying when its bytes are 4-byte aligned (bytes the chunk store keeps are),
+ * else copies like `pieceFloats`. The result may alias `bytes`: read it, never write it.
+ */
+export function pieceView(bytes: Uint8Array, chunk: ChunkSpec): Float32Array {
+  if (!littleEndian || bytes.byteOffset % bytesPerFloat !== 0 || bytes.byteLength !== chunk.length * bytesPerFloat) return pieceFloats(bytes, chunk);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, chunk.length);
+}
+
 /** True when every value is finite (no NaN, no ±Infinity). */
 export function isFinitePiece(values: Float32Array): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;

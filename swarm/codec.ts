@@ -37,10 +37,11 @@ function encodePiece(round: number, origin: string, index: number, data: Uint8Ar
   const head = packr.pack([layouts.piece.code, round, origin, index, emptyBin]);
   // The packed head ends with the empty bin (0xc4 0x00); replace it with a bin32 header and the data.
   const prefix = head.byteLength - 2;
-  const frame = new Uint8Array(prefix + 5 + data.byteLength);
+  // allocUnsafe: every byte is written below, so skip zero-filling a fresh buffer per piece.
+  const frame = Buffer.allocUnsafe(prefix + 5 + data.byteLength);
   frame.set(head.subarray(0, prefix), 0);
   frame[prefix] = 0xc6;
-  new DataView(frame.buffer).setUint32(prefix + 1, data.byteLength);
+  frame.writeUInt32BE(data.byteLength, prefix + 1);
   frame.set(data, prefix + 5);
   return frame;
 }

@@ -4,6 +4,7 @@ import type { ChunkSpec } from "../../learn/types.ts";
 export interface Contribution {
   origin: string;
   samples: number;
+  /** Read-only: may be a view of the verified bytes in the chunk store, shared with other peers. */
   data: Float32Array;
 }
 
