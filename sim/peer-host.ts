@@ -58,7 +58,8 @@ export class PeerHost {
       yieldToLoop: s.clock === "real" ? yieldToEventLoop : undefined,
     });
     const devices = assignDevices(s);
-    const store = await ChunkStore.open(":memory:");
+    // Prune released rounds: SQLite keeps the live window, not every round of a long run.
+    const store = await ChunkStore.open(":memory:", { pruneReleased: true });
     const peers: Peer[] = [];
     for (const id of o.ids) {
       const device = devices.get(id);

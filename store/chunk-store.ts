@@ -15,6 +15,12 @@ export interface ChunkStoreOptions {
    * @default 512
    */
   flushEveryRows?: number;
+  /**
+   * Delete a round's rows from SQLite when its holder releases it (and the bytes when no holder is left), so
+   * the database holds the live window, not every round of a long run. Off: SQLite archives every piece ever
+   * stored and `load` finds released pieces. @default false
+   */
+  pruneReleased?: boolean;
 }
 
 /** SHA-256 digests are 32 bytes; anything else is a caller bug. */
@@ -66,12 +72,15 @@ export class ChunkStore {
   #memoryBytes = 0;
   #pendingChunks = new Map<string, Entry>();
   #pendingHoldings: HoldingRow[] = [];
+  /** Released (holder, round) pairs and unreferenced digests whose rows the next flush deletes (pruneReleased). */
+  #pendingReleases: Array<{ holder: string; round: number }> = [];
+  #pendingDrops = new Map<string, Uint8Array>();
   /** Chunks in the transaction now being written; still readable by {@link load}. */
   #flushingChunks: Map<string, Entry> | undefined;
   #flushTail: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(handle: SqliteHandle, flushEveryRows: number) {
+  private constructor(handle: SqliteHandle, flushEveryRows: number, readonly pruneReleased: boolean) {
     this.#handle = handle;
     this.flushEveryRows = flushEveryRows;
   }
@@ -82,7 +91,7 @@ export class ChunkStore {
     if (!Number.isInteger(flushEveryRows) || flushEveryRows < 1) {
       throw new Error(`flushEveryRows must be a positive integer, got ${flushEveryRows}`);
     }
-    return new ChunkStore(await openSqlite(path), flushEveryRows);
+    return new ChunkStore(await openSqlite(path), flushEveryRows, opts.pruneReleased ?? false);
   }
 
   /** The database, for tables other than chunks and holdings. */
@@ -147,23 +156,28 @@ export class ChunkStore {
     return row?.bytes;
   }
 
-  /** Drops a holder's references for a round; unreferenced bytes leave memory (SQLite keeps them). */
+  /**
+   * Drops a holder's references for a round; unreferenced bytes leave memory. SQLite keeps them unless the store
+   * prunes released rounds, in which case the next flush deletes the round's rows and the orphaned bytes.
+   */
   release(holder: string, round: number): void {
     const holdingKey = `${holder}\0${round}`;
     const pieces = this.#holdings.get(holdingKey);
     if (pieces === undefined) return;
     this.#holdings.delete(holdingKey);
+    if (this.pruneReleased) this.#pendingReleases.push({ holder, round });
     for (const entry of pieces.values()) {
       if (--entry.refs === 0) {
         this.#memory.delete(entry.key);
         this.#memoryBytes -= entry.bytes.byteLength;
+        if (this.pruneReleased) this.#pendingDrops.set(entry.key, entry.digest);
       }
     }
   }
 
   /** Rows queued but not yet flushed. */
   get queuedRows(): number {
-    return this.#pendingChunks.size + this.#pendingHoldings.length;
+    return this.#pendingChunks.size + this.#pendingHoldings.length + this.#pendingReleases.length + this.#pendingDrops.size;
   }
 
   /** True once {@link queuedRows} reaches `flushEveryRows`: time to register a flush. */
@@ -217,8 +231,12 @@ export class ChunkStore {
     if (this.queuedRows === 0) return;
     const chunks = this.#pendingChunks;
     const holdings = this.#pendingHoldings;
+    const releases = this.#pendingReleases;
+    const drops = this.#pendingDrops;
     this.#pendingChunks = new Map();
     this.#pendingHoldings = [];
+    this.#pendingReleases = [];
+    this.#pendingDrops = new Map();
     this.#flushingChunks = chunks;
     try {
       await this.#handle.db.transaction().execute(async (trx) => {
@@ -237,10 +255,19 @@ export class ChunkStore {
             .onConflict((oc) => oc.doNothing())
             .execute();
         }
+        // Deletes after inserts: rows queued and released before this flush are written, then removed.
+        for (const r of releases) await trx.deleteFrom("holdings").where("holder", "=", r.holder).where("round", "=", r.round).execute();
+        // A digest stored again since its release (back in memory) keeps its row.
+        const gone = [...drops].filter(([dk]) => !this.#memory.has(dk)).map(([, digest]) => digest);
+        for (let i = 0; i < gone.length; i += sqliteVariablesMax) {
+          await trx.deleteFrom("chunks").where("sha256", "in", gone.slice(i, i + sqliteVariablesMax)).execute();
+        }
       });
     } catch (err) {
       for (const [dk, entry] of chunks) if (!this.#pendingChunks.has(dk)) this.#pendingChunks.set(dk, entry);
       this.#pendingHoldings = holdings.concat(this.#pendingHoldings);
+      this.#pendingReleases = releases.concat(this.#pendingReleases);
+      for (const [dk, digest] of drops) this.#pendingDrops.set(dk, digest);
       throw err;
     } finally {
       this.#flushingChunks = undefined;

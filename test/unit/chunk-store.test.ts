@@ -214,3 +214,57 @@ describe("ChunkStore flush failure", () => {
     await store.close();
   });
 });
+
+describe("ChunkStore pruneReleased", () => {
+  const chunkRows = async (path: string) => {
+    const again = await ChunkStore.open(path);
+    const n = (await again.load(pieces[0]!.sha)) ? 1 : 0;
+    await again.close();
+    return n;
+  };
+
+  test("a released round's rows and orphaned bytes leave SQLite; bytes another holder still has stay", async () => {
+    const path = dbPath();
+    const store = await ChunkStore.open(path, { pruneReleased: true });
+    for (const p of pieces.slice(0, 10)) store.put("a", p.key, p.sha, p.data);
+    store.put("b", pieces[0]!.key, pieces[0]!.sha, pieces[0]!.data);
+    await store.flush();
+    expect(await store.holdingsCount("a", 1)).toBe(10);
+    store.release("a", 1);
+    expect(store.queuedRows).toBe(1 + 9); // one (holder, round) and nine digests nobody holds any more
+    await store.flush();
+    expect(await store.holdingsCount("a", 1)).toBe(0);
+    expect(await store.holdingsCount("b", 1)).toBe(1);
+    expect(await store.load(pieces[0]!.sha)).toEqual(pieces[0]!.data); // b still holds it
+    expect(await store.load(pieces[5]!.sha)).toBeUndefined(); // gone from memory and SQLite
+    store.release("b", 1);
+    await store.close();
+    expect(await chunkRows(path)).toBe(0);
+  });
+
+  test("rows released before their first flush are never left behind; a digest stored again keeps its row", async () => {
+    const store = await ChunkStore.open(":memory:", { pruneReleased: true });
+    const [p, q] = [pieces[1]!, pieces[2]!];
+    store.put("a", p.key, p.sha, p.data);
+    store.put("a", q.key, q.sha, q.data);
+    store.release("a", 1); // never flushed
+    store.put("c", { ...q.key, round: 2 }, q.sha, q.data); // q comes back in another round
+    await store.flush();
+    expect(await store.holdingsCount("a", 1)).toBe(0);
+    expect(await store.load(p.sha)).toBeUndefined();
+    store.release("c", 2);
+    expect(await store.load(q.sha)).toEqual(q.data); // still queued for deletion, so read from SQLite
+    await store.flush();
+    expect(await store.load(q.sha)).toBeUndefined();
+    await store.close();
+  });
+
+  test("without pruning SQLite archives released pieces (the default)", async () => {
+    const store = await ChunkStore.open(":memory:");
+    store.put("a", pieces[3]!.key, pieces[3]!.sha, pieces[3]!.data);
+    store.release("a", 1);
+    await store.flush();
+    expect(await store.load(pieces[3]!.sha)).toEqual(pieces[3]!.data);
+    await store.close();
+  });
+});
