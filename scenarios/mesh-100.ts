@@ -1,6 +1,6 @@
 import { magnitude } from "../plugins/importance/magnitude.ts";
 import { mesh } from "../plugins/topology/mesh.ts";
-import { defineScenario } from "./define.ts";
+import { defineScenario, type ScenarioInput } from "./define.ts";
 
 /**
  * The front door: 100 peers on a random 6-regular mesh, each with a Dirichlet(0.5) non-IID share of the 8,000
@@ -11,7 +11,8 @@ import { defineScenario } from "./define.ts";
  * the all-gather (~4 GB a round) is hashed, framed and copied by the CPU, and bigger pieces halve the per-piece
  * work (16,384-float pieces made each round ~20% slower in `bun run scenario mesh-100 --rounds 3`).
  */
-export default defineScenario({
+// The input is exported so variants (mesh-100-partial) start from it.
+export const mesh100: ScenarioInput = {
   name: "mesh-100",
   description: "100 peers, mesh degree 6, MNIST Dirichlet(0.5), MLP 784-128-10, WebSockets on loopback",
   peers: 100,
@@ -23,4 +24,6 @@ export default defineScenario({
   training: { epochs: 2, batchSize: 10, learningRate: 0.2 },
   importance: magnitude(),
   swarm: { maxChunkFloats: 65536, minCompletion: 0.7, deadlineMs: 60_000, graceMs: 15_000 },
-});
+};
+
+export default defineScenario(mesh100);

@@ -1,12 +1,8 @@
 import { aggregateModel } from "../learn/aggregate.ts";
-import { initBackend } from "../learn/backend.ts";
-import { chunkLayout } from "../learn/chunking.ts";
-import { LocalLearningService } from "../learn/local-service.ts";
-import { specFor } from "../learn/models.ts";
-import { Trainer } from "../learn/trainer.ts";
 import { hashSeed, SeededRng } from "../runtime/rng.ts";
 import type { Scenario } from "../scenarios/types.ts";
-import { loadData, peerIds } from "./scenario-data.ts";
+import { setupLearning } from "./learning-setup.ts";
+import { peerIds } from "./scenario-data.ts";
 
 export interface BaselineResult {
   kind: "fedavg" | "centralized";
@@ -24,13 +20,8 @@ export interface BaselineResult {
  * - centralized: one model trained on the union of the peers' data for rounds × local epochs.
  */
 export async function runBaseline(kind: "fedavg" | "centralized", s: Scenario, onRound?: (round: number, accuracy: number) => void): Promise<BaselineResult> {
-  const backend = await initBackend(s.backend);
-  const rng = new SeededRng(s.seed);
-  const { train, test, shards } = loadData(s, rng.split("data"));
-  const spec = specFor(s.model, train.features, train.classes);
-  const layout = chunkLayout(spec, s.swarm.maxChunkFloats);
-  const trainer = await Trainer.create(spec, backend);
-  const learning = new LocalLearningService({ spec, layout, trainer, train, test, training: s.training });
+  const { learning, trainer, train, test, shards } = await setupLearning(s);
+  const { layout } = learning;
   let model = learning.initialWeights(hashSeed(s.seed, "model"));
   const rounds: number[] = [];
   if (kind === "fedavg") {

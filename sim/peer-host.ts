@@ -1,10 +1,5 @@
 import { Peer } from "../actors/peer.ts";
 import type { PeerTelemetry } from "../actors/peer-telemetry.ts";
-import { initBackend } from "../learn/backend.ts";
-import { chunkLayout } from "../learn/chunking.ts";
-import { LocalLearningService } from "../learn/local-service.ts";
-import { specFor } from "../learn/models.ts";
-import { Trainer } from "../learn/trainer.ts";
 import type { MemoryNetwork } from "../net/memory.ts";
 import type { Transport } from "../net/transport.ts";
 import { createWebSocketTransport } from "../net/websocket.ts";
@@ -15,7 +10,8 @@ import { SeededRng } from "../runtime/rng.ts";
 import { yieldToEventLoop } from "../runtime/yield.ts";
 import type { Scenario } from "../scenarios/types.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
-import { loadData, peerIds } from "./scenario-data.ts";
+import { setupLearning } from "./learning-setup.ts";
+import { peerIds } from "./scenario-data.ts";
 
 export interface PeerHostOptions {
   scenario: Scenario;
@@ -42,21 +38,8 @@ export class PeerHost {
 
   static async create(o: PeerHostOptions): Promise<PeerHost> {
     const s = o.scenario;
-    const backend = await initBackend(s.backend);
     const rng = new SeededRng(s.seed);
-    const { train, test, shards } = loadData(s, rng.split("data"));
-    const spec = specFor(s.model, train.features, train.classes);
-    const layout = chunkLayout(spec, s.swarm.maxChunkFloats);
-    const trainer = await Trainer.create(spec, backend);
-    const learning = new LocalLearningService({
-      spec,
-      layout,
-      trainer,
-      train,
-      test,
-      training: s.training,
-      yieldToLoop: s.clock === "real" ? yieldToEventLoop : undefined,
-    });
+    const { learning, shards } = await setupLearning(s, { yieldToLoop: s.clock === "real" ? yieldToEventLoop : undefined });
     const devices = assignDevices(s);
     // Prune released rounds: SQLite keeps the live window, not every round of a long run.
     const store = await ChunkStore.open(":memory:", { pruneReleased: true });
