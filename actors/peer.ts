@@ -77,6 +77,7 @@ export class Peer {
   private times: RoundTimes = emptyTimes();
   private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
   private stopped = false;
+  private tamper: ((before: Float32Array, after: Float32Array) => Float32Array) | undefined;
   private readonly openSessions = new Set<string>();
   private readonly redials = new Map<string, number>();
   private readonly redialAttempts = new Map<string, number>();
@@ -187,6 +188,25 @@ export class Peer {
   /** The peer's current model (undefined before admission). */
   get weights(): Float32Array | undefined {
     return this.model;
+  }
+
+  /**
+   * Dies at once (fault injection): the machine stops, sessions drop without a goodbye, the transport closes.
+   * Reported as finished with "failed".
+   */
+  crash(reason: string): void {
+    if (this.stopped || this.finalState) return;
+    this.lastError = reason;
+    this.finalState = "failed";
+    this.log.warn(`crashed: ${reason}`);
+    this.deps.telemetry.fault?.(this.id, `crashed: ${reason}`);
+    this.deps.telemetry.finished?.(this.id, "failed");
+    void this.close();
+  }
+
+  /** From now on publish `fn(start of round, trained)` instead of the trained model (a Byzantine peer). */
+  tamperUpdates(fn: (before: Float32Array, after: Float32Array) => Float32Array): void {
+    this.tamper = fn;
   }
 
   /** Sends `peer.leave`: the machine goes to `left` and the peer closes its sessions. */
@@ -344,8 +364,10 @@ export class Peer {
     if (!trained) return this.sendSoon({ type: "score.failed", error: "no trained model" });
     try {
       const { layout } = this.deps.learning;
-      const importance = this.deps.importance.score({ round, layout, before: this.roundStart!, after: trained.weights });
-      const pieces = chunkPieces(trained.weights, layout);
+      const update = this.tamper ? this.tamper(this.roundStart!, trained.weights) : trained.weights;
+      if (update.length !== layout.totalFloats) throw new Error(`update has ${update.length} floats, expected ${layout.totalFloats}`);
+      const importance = this.deps.importance.score({ round, layout, before: this.roundStart!, after: update });
+      const pieces = chunkPieces(update, layout);
       const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
       this.swarm.publish(manifest, pieces);
       this.recount(round);

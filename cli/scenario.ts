@@ -66,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
     clock: clock as "virtual" | "real" | undefined,
   };
   const scenario = applyOverrides(await loadScenario(ref), overrides);
-  const workers = args.flags.has("workers") ? intFlag(args, "workers", 1, 1) : scenario.clock === "real" ? Math.min(2, availableParallelism()) : 1;
+  // Faults act on the peers of one process, so a scenario with faults runs in one thread unless told otherwise.
+  const workers = args.flags.has("workers") ? intFlag(args, "workers", 1, 1) : scenario.clock === "real" && scenario.faults.length === 0 ? Math.min(2, availableParallelism()) : 1;
   if (workers > 1 && scenario.clock === "virtual") throw new UsageError("--workers needs the real clock: a virtual run is one deterministic event loop");
 
   const say = (line: string) => process.stderr.write(line + "\n");

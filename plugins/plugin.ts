@@ -1,5 +1,6 @@
 import type { AggregationFactory } from "./aggregation/types.ts";
 import type { DeviceFactory } from "./devices/types.ts";
+import type { FaultFactory } from "./faults/types.ts";
 import type { ImportanceFactory } from "./importance/types.ts";
 import type { TopologyFactory } from "./topology/types.ts";
 
@@ -9,11 +10,12 @@ export interface PluginFactories {
   importance: ImportanceFactory;
   devices: DeviceFactory;
   aggregation: AggregationFactory;
+  faults: FaultFactory;
 }
 
 export type PluginKind = keyof PluginFactories;
 
-export const pluginKinds: readonly PluginKind[] = ["topology", "importance", "devices", "aggregation"];
+export const pluginKinds: readonly PluginKind[] = ["topology", "importance", "devices", "aggregation", "faults"];
 
 /** What a branded factory carries, so a scenario can check each slot's kind and describe it in logs. */
 export interface PluginBrand<K extends PluginKind = PluginKind> {

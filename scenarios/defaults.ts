@@ -53,6 +53,7 @@ export function fillDefaults(d: Decoded): { scenario: Scenario; rules: ScenarioI
     importance: (d.importance as PluginFactory<"importance"> | undefined) ?? random(),
     devices: (d.devices as PluginFactory<"devices"> | undefined) ?? uniform("edge_server"),
     aggregation: (d.aggregation as PluginFactory<"aggregation"> | undefined) ?? fedavg(),
+    faults: (d.faults as Array<PluginFactory<"faults">> | undefined) ?? [],
   };
   return { scenario, rules };
 }

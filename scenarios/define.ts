@@ -73,6 +73,8 @@ export interface ScenarioInput {
   devices?: PluginFactory<"devices">;
   /** @default fedavg() */
   aggregation?: PluginFactory<"aggregation">;
+  /** Faults to inject, e.g. [crash({ fraction: 0.3, atRound: 2 })]. @default [] */
+  faults?: ReadonlyArray<PluginFactory<"faults">>;
 }
 
 /** Overrides a CLI applies on top of a scenario file (`--peers`, `--rounds`, `--seed`, `--clock`). */
@@ -107,6 +109,7 @@ export function describeScenario(s: Scenario): string {
   return (
     `${s.name}: ${s.peers} peers × ${s.rounds} rounds, seed ${s.seed}, ${s.clock} clock over ${s.transport}, ` +
     `${model} on ${s.data.source} ${split}, topology ${plugin(s.topology)}, importance ${plugin(s.importance)}, ` +
-    `devices ${plugin(s.devices)}, aggregation ${plugin(s.aggregation)}`
+    `devices ${plugin(s.devices)}, aggregation ${plugin(s.aggregation)}` +
+    (s.faults.length ? `, faults ${s.faults.map((f) => plugin(f)).join(" + ")}` : "")
   );
 }

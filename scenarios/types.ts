@@ -1,5 +1,6 @@
 import type { AggregationFactory } from "../plugins/aggregation/types.ts";
 import type { DeviceFactory } from "../plugins/devices/types.ts";
+import type { FaultFactory } from "../plugins/faults/types.ts";
 import type { ImportanceFactory } from "../plugins/importance/types.ts";
 import type { TopologyFactory } from "../plugins/topology/types.ts";
 
@@ -87,4 +88,6 @@ export interface Scenario {
   importance: ImportanceFactory;
   devices: DeviceFactory;
   aggregation: AggregationFactory;
+  /** Faults injected into the run (crash, byzantine, partition, …), in order. @default [] */
+  faults: readonly FaultFactory[];
 }

@@ -149,6 +149,7 @@ const ScenarioSchema = Schema.Struct({
   importance: opt(Schema.Unknown),
   devices: opt(Schema.Unknown),
   aggregation: opt(Schema.Unknown),
+  faults: opt(Schema.Unknown),
 });
 
 export type Decoded = typeof ScenarioSchema.Type;
@@ -218,6 +219,7 @@ const pluginExamples: Record<PluginKind, string> = {
   importance: "magnitude()",
   devices: 'uniform("edge_server")',
   aggregation: "fedavg()",
+  faults: "crash({ fraction: 0.3, atRound: 2 })",
 };
 
 export function describeValue(v: unknown): string {
@@ -237,6 +239,14 @@ function checkPlugins(d: Decoded): ScenarioIssue[] {
       const hint = typeof v === "function" && !isPlugin(v) ? " (a plugin factory is what calling a plugin returns; wrap a custom one with brand() from plugins/plugin.ts)" : "";
       issues.push({ path: kind, message: `${expected}, got ${describeValue(v)}${hint}` });
     }
+  }
+  const faults = d.faults;
+  if (faults !== undefined) {
+    if (!Array.isArray(faults)) issues.push({ path: "faults", message: `expected an array of fault plugins such as [${pluginExamples.faults}], got ${describeValue(faults)}` });
+    else
+      faults.forEach((f: unknown, i: number) => {
+        if (!isPlugin(f, "faults")) issues.push({ path: `faults[${i}]`, message: `expected a fault plugin such as ${pluginExamples.faults}, got ${describeValue(f)}` });
+      });
   }
   return issues;
 }

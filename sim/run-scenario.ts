@@ -104,10 +104,12 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const rows = new RoundRows(ids, startMs, lowerBoundMs, opts.onRound);
   const states = new Map<string, string>();
   const peerRounds = new Map<string, number>();
+  const stateListeners: Array<(peer: string, state: string, round: number) => void> = [];
   const telemetry: PeerTelemetry = {
     state: (peer, state, round) => {
       states.set(peer, state);
       peerRounds.set(peer, round);
+      for (const l of stateListeners) l(peer, state, round);
     },
     round: (r) => {
       opts.onPeerRound?.(r);
@@ -122,6 +124,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   };
   const workers = opts.workers ?? 1;
   if (workers > 1 && s.clock === "virtual") throw new Error("runScenario: a virtual-clock run is one event loop; workers need the real clock");
+  if (workers > 1 && s.faults.length > 0) throw new Error(`scenario "${s.name}": faults act on the peers of this process; run it with one worker`);
   if (workers > 1 && !opts.source) throw new Error("runScenario: workers need opts.source (scenario reference and overrides) to load the scenario");
   const hosts: Array<{ start(): Promise<void>; close(): Promise<void> }> = [];
   let local: PeerHost | undefined;
@@ -155,6 +158,18 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
           } }),
         );
       }
+    }
+    if (local) {
+      s.faults.forEach((factory, i) =>
+        factory({}).install({
+          clock,
+          rng: rng.split(`fault:${i}`),
+          peers: local!.peers,
+          net: net?.faults,
+          addressOf: (id) => `mem://${id}`,
+          onState: (l) => void stateListeners.push(l),
+        }),
+      );
     }
     opts.setup?.({ clock, net, tracker, peers: local?.peers ?? [], ids });
     await Promise.all(hosts.map((h) => h.start()));

@@ -55,7 +55,7 @@ function tempScenario(source: string): string {
 }
 
 /** Data parts only (plugin factories are functions, compared by brand elsewhere). */
-const data = ({ topology: _t, importance: _i, devices: _d, aggregation: _a, ...rest }: Scenario) => rest;
+const data = ({ topology: _t, importance: _i, devices: _d, aggregation: _a, faults: _f, ...rest }: Scenario) => rest;
 
 describe("defineScenario", () => {
   test("fills every default", () => {
@@ -79,6 +79,7 @@ describe("defineScenario", () => {
     expect(isPlugin(s.importance, "importance") && s.importance.pluginName).toBe("random");
     expect(isPlugin(s.devices, "devices") && s.devices.pluginOptions).toBe("edge_server");
     expect(isPlugin(s.aggregation, "aggregation") && s.aggregation.pluginName).toBe("fedavg");
+    expect(s.faults).toEqual([]);
     expect(describeScenario(s)).toBe(
       "unit: 4 peers × 3 rounds, seed 1, virtual clock over memory, mlp[128] on mnist dirichlet(0.5), topology ring({ degree: 2 }), " +
         'importance random(), devices uniform("edge_server"), aggregation fedavg()',
