@@ -366,7 +366,9 @@ export class Peer {
       const { layout } = this.deps.learning;
       const update = this.tamper ? this.tamper(this.roundStart!, trained.weights) : trained.weights;
       if (update.length !== layout.totalFloats) throw new Error(`update has ${update.length} floats, expected ${layout.totalFloats}`);
-      const importance = this.deps.importance.score({ round, layout, before: this.roundStart!, after: update });
+      // The probe answers at the trained model (an honest gradient, whatever a Byzantine peer publishes).
+      const probe = this.deps.learning.probe(trained.weights, this.deps.shard, new SeededRng(hashSeed(this.deps.scenario.seed, "probe", this.id, round)));
+      const importance = this.deps.importance.score({ round, layout, before: this.roundStart!, after: update, probe });
       const pieces = chunkPieces(update, layout);
       const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
       this.swarm.publish(manifest, pieces);

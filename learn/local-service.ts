@@ -4,6 +4,8 @@ import type { ChunkLayout, Dataset, EvalResult, ModelSpec, TrainOptions, TrainRe
 import { initialWeights, paramCount } from "./models.ts";
 import { SeededRng, type Rng } from "../runtime/rng.ts";
 import { sha256 } from "../swarm/hash.ts";
+import type { ImportanceProbe } from "../plugins/importance/types.ts";
+import { createProbe } from "./probe.ts";
 
 /**
  * Work a device of compute speed 1 does per second, for the virtual clock's training time. Training an example
@@ -70,6 +72,10 @@ export class LocalLearningService implements LearningService {
 
   trainComputeMs(samples: number): number {
     return ((6 * paramCount(this.spec) * samples * this.opts.training.epochs) / referenceFlopsPerSec) * 1000;
+  }
+
+  probe(weights: Float32Array, shard: Uint32Array, rng: Rng): ImportanceProbe {
+    return createProbe({ trainer: this.opts.trainer, weights, data: this.opts.train, shard, rng });
   }
 
   memo<T>(key: string, compute: () => T): T {

@@ -1,5 +1,6 @@
 import type { ChunkLayout, EvalResult, ModelSpec, TrainResult } from "./types.ts";
 import type { Rng } from "../runtime/rng.ts";
+import type { ImportanceProbe } from "../plugins/importance/types.ts";
 
 /**
  * What a peer needs from learning, shared by every peer of a process: one trainer (peers take turns), the
@@ -25,4 +26,9 @@ export interface LearningService {
    * the same pieces compute the same chunk once. Returns the cached value or computes and stores it.
    */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * Model-and-data probe for importance methods that need gradients (snip, fisher): at `weights`, over examples of
+   * `shard` drawn by `rng`. Lazy: costs nothing until a method asks.
+   */
+  probe(weights: Float32Array, shard: Uint32Array, rng: Rng): ImportanceProbe;
 }

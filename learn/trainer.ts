@@ -239,6 +239,49 @@ export class Trainer {
     return Float32Array.from(sum);
   }
 
+  /**
+   * Mean over the examples `indices` of each example's squared loss gradient, flat in spec order: the diagonal of
+   * the empirical Fisher information (for importance plugins). tfjs has no per-example gradients, so this takes
+   * one backward pass per example; the running sums stay on the backend and are read back once.
+   */
+  squaredGradient(weights: Float32Array, data: Dataset, indices: ArrayLike<number>): Float32Array {
+    this.checkWeights("squaredGradient", weights);
+    this.checkData("squaredGradient", data);
+    const order = this.checkIndices("squaredGradient", data, indices);
+    const { tf, features } = this;
+    const classes = this.spec.classes;
+    const params = this.tensors(weights);
+    let sums: tfc.Tensor[] = params.map((p) => tf.zerosLike(p));
+    const y = new Float32Array(classes);
+    try {
+      for (const e of order) {
+        const x = data.x.slice(e * features, (e + 1) * features);
+        y.fill(0);
+        y[data.y[e]!] = 1;
+        const next = tf.tidy(() => {
+          const xt = tf.tensor2d(x, [1, features]);
+          const yt = tf.tensor2d(y, [1, classes]);
+          const f = (...ps: tfc.Tensor[]) => crossEntropy(tf, forward(tf, this.spec, ps, xt), yt);
+          const grads = tf.grads(f)(params);
+          return sums.map((s, i) => tf.add(s, tf.square(grads[i]!)));
+        });
+        tf.dispose(sums);
+        sums = next;
+      }
+      const out = new Float32Array(this.floats);
+      let offset = 0;
+      for (const s of sums) {
+        const values = s.dataSync();
+        for (let i = 0; i < values.length; i++) out[offset + i] = values[i]! / order.length;
+        offset += values.length;
+      }
+      return out;
+    } finally {
+      tf.dispose(sums);
+      for (const p of params) p.dispose();
+    }
+  }
+
   /** Copies flat weights into the variables (copies: the cpu backend would otherwise alias the caller's array). */
   private load(weights: Float32Array): void {
     const { tf } = this;

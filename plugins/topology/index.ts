@@ -1,4 +1,10 @@
+export { custom, type CustomOptions } from "./custom.ts";
+export { erdosRenyi, type ErdosRenyiOptions } from "./erdos-renyi.ts";
 export { full } from "./full.ts";
 export { mesh, type MeshOptions } from "./mesh.ts";
 export { ring, type RingOptions } from "./ring.ts";
+export { smallWorld, type SmallWorldOptions } from "./small-world.ts";
+export { star, type StarOptions } from "./star.ts";
+export { tree, type TreeOptions } from "./tree.ts";
 export { edgesOf, isConnected, type Graph, type TopologyDeps, type TopologyFactory, type TopologyPlugin } from "./types.ts";
+export { checkStructure, componentsOf, describeComponents, listPeers, validateGraph, type GraphLike, type ValidateGraphOptions } from "./validate.ts";

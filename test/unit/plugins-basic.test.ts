@@ -5,25 +5,12 @@ import { fedavg as unbrandedFedavg } from "../../plugins/aggregation/fedavg.ts";
 import { deviceProfiles, uniform } from "../../plugins/devices/index.ts";
 import { magnitude, meanAbsoluteChange, random, type ImportanceFactory } from "../../plugins/importance/index.ts";
 import { brand, describePlugin, isPlugin } from "../../plugins/plugin.ts";
-import { full, isConnected, mesh, ring, type Graph, type TopologyFactory } from "../../plugins/topology/index.ts";
+import { full, mesh, ring } from "../../plugins/topology/index.ts";
 import { SeededRng } from "../../runtime/rng.ts";
 import { importanceMax } from "../../swarm/limits.ts";
+import { checkTopology } from "../compliance/topology-suite.ts";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `p${String(i).padStart(3, "0")}`);
-
-/** What every topology must give: an entry per peer, symmetric, no self loops, no duplicates, connected, deterministic. */
-function checkTopology(factory: TopologyFactory, peers: readonly string[], seed = 1): Graph {
-  const graph = factory({ rng: new SeededRng(seed) }).build(peers);
-  expect([...graph.keys()].sort()).toEqual([...peers].sort());
-  for (const [p, ns] of graph) {
-    expect(ns).not.toContain(p);
-    expect(new Set(ns).size).toBe(ns.length);
-    for (const q of ns) expect(graph.get(q)).toContain(p);
-  }
-  expect(isConnected(graph, peers)).toBe(true);
-  expect(factory({ rng: new SeededRng(seed) }).build(peers)).toEqual(graph);
-  return graph;
-}
 
 function layoutOf(lengths: readonly number[]): ChunkLayout {
   let start = 0;
