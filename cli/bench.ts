@@ -2,6 +2,8 @@
 /**
  * bun run bench swarm [--json] [--quick] [--seed S] [--skip-scale] [--skip-loopback]
  * bun run bench learn [--json] [--quick] [--seed S]
+ * bun run bench robustness [--json] [--quick] [--seed S]
+ * bun run bench importance [--json] [--quick] [--seeds N]
  *
  * The swarm benchmark: all-gathers (every peer needs every other peer's update) in virtual time on emulated
  * links, a 200-peer virtual run for wall-time scale, and a real-socket loopback run against the raw WebSocket
@@ -10,13 +12,19 @@
 import { heterogeneous, homogeneous } from "../bench/swarm-cases.ts";
 import { runVirtualAllGather, type AllGatherResult } from "../sim/allgather.ts";
 import { loopbackCase } from "../sim/allgather-real.ts";
+import { runImportanceBench } from "../bench/importance.ts";
 import { runLearnBench } from "../bench/learn.ts";
+import { runRobustnessBench } from "../bench/robustness.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
 
 const usage = `usage: bun run bench swarm [--json] [--quick] [--seed S] [--skip-scale] [--skip-loopback]
        bun run bench learn [--json] [--quick] [--seed S]
+       bun run bench robustness [--json] [--quick] [--seed S]
+       bun run bench importance [--json] [--quick] [--seeds N]
 
   swarm            all-gather benchmark
+  robustness       fedavg vs trimmed mean, median, krum, multi-krum with 0/10/20% Byzantine peers (20 peers, MNIST)
+  importance       importance methods vs random when the deadline leaves ~half the pieces (mean of 3 seeds)
   learn            tfjs cost: SGD step and a 100-peer MNIST-shaped round (MLP), CNN epoch (wasm vs cpu), evaluation
   --json           print one JSON line with every number on stdout (progress goes to stderr)
   --quick          small configuration (8 peers, 64 KB model, loopback 6 peers) for smoke tests
@@ -113,6 +121,23 @@ async function learnBench(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function flBench(argv: string[], which: "robustness" | "importance"): Promise<number> {
+  const args = parseArgs(argv, { values: ["seed", "seeds"], booleans: ["json", "quick", "help"] });
+  if (args.flags.has("help")) {
+    console.log(usage);
+    return 0;
+  }
+  const say = (s: string) => process.stderr.write(s + "\n");
+  const quick = args.flags.has("quick");
+  say(`[bench] ${which}${quick ? " (quick)" : ""}: federated runs on the virtual clock …`);
+  const r =
+    which === "robustness"
+      ? await runRobustnessBench({ quick, seed: intFlag(args, "seed", 1, 0), say })
+      : await runImportanceBench({ quick, seeds: args.flags.has("seeds") ? intFlag(args, "seeds", 1, 1) : undefined, say });
+  if (args.flags.has("json")) console.log(JSON.stringify(r));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
   if (!which || which === "--help" || which === "-h") {
@@ -121,7 +146,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (which === "swarm") return swarmBench(rest);
   if (which === "learn") return learnBench(rest);
-  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn)`);
+  if (which === "robustness") return flBench(rest, "robustness");
+  if (which === "importance") return flBench(rest, "importance");
+  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn, robustness, importance)`);
 }
 
 try {
