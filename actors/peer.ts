@@ -78,6 +78,7 @@ export class Peer {
   private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
   private stopped = false;
   private tamper: ((before: Float32Array, after: Float32Array) => Float32Array) | undefined;
+  private serveTamper: ((data: Uint8Array) => Uint8Array) | undefined;
   private readonly openSessions = new Set<string>();
   private readonly redials = new Map<string, number>();
   private readonly redialAttempts = new Map<string, number>();
@@ -90,7 +91,16 @@ export class Peer {
     this.clock = deps.clock;
     this.log = deps.log;
     this.swarm = new SwarmNode(
-      { peerId: deps.id, swarmId: deps.swarmId, auth: deps.auth ?? "", clock: deps.clock, rng: deps.rng.split("swarm"), store: deps.store, log: deps.log },
+      {
+        peerId: deps.id,
+        swarmId: deps.swarmId,
+        auth: deps.auth ?? "",
+        clock: deps.clock,
+        rng: deps.rng.split("swarm"),
+        store: deps.store,
+        log: deps.log,
+        tamperServed: (data) => (this.serveTamper ? this.serveTamper(data) : data),
+      },
       {
         sessionOpened: (peer) => {
           this.openSessions.add(peer);
@@ -207,6 +217,14 @@ export class Peer {
   /** From now on publish `fn(start of round, trained)` instead of the trained model (a Byzantine peer). */
   tamperUpdates(fn: (before: Float32Array, after: Float32Array) => Float32Array): void {
     this.tamper = fn;
+  }
+
+  /**
+   * From now on serve `fn(stored bytes)` instead of the stored piece (a peer that corrupts what it uploads).
+   * `fn` must copy before changing anything: the store is shared and holds verified bytes only.
+   */
+  tamperServed(fn: (data: Uint8Array) => Uint8Array): void {
+    this.serveTamper = fn;
   }
 
   /** Sends `peer.leave`: the machine goes to `left` and the peer closes its sessions. */
@@ -336,7 +354,7 @@ export class Peer {
     const startedAt = this.clock.now();
     const virtualMs = this.deps.learning.trainComputeMs(this.deps.shard.length) / this.deps.device.computeSpeed;
     this.clock
-      .track(this.deps.learning.train(this.roundStart, this.deps.shard, rng))
+      .track(this.deps.learning.train(this.roundStart, this.deps.shard, rng, this.deps.device.acceleratorShare))
       .then(
         (res) => {
           if (ticket !== this.ticket) return;

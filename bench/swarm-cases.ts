@@ -30,7 +30,12 @@ export const prototypeMix = { edge_server: 0.05, smartphone_high: 0.2, smartphon
 export function heterogeneous(o: SwarmCaseOptions = {}): AllGatherConfig & { devices: DeviceProfile[] } {
   const peers = o.peers ?? 32;
   const seed = o.seed ?? 1;
-  const devices = new SeededRng(seed).split("devices").shuffle(assignMix(prototypeMix, peers));
+  // The prototype's profiles carry no loss figure: keep the links lossless so the case stays comparable with it
+  // (and with the lower bound, which has no loss term).
+  const devices = new SeededRng(seed)
+    .split("devices")
+    .shuffle(assignMix(prototypeMix, peers))
+    .map((d) => ({ ...d, loss: 0 }));
   return {
     name: "heterogeneous",
     peers,

@@ -6,6 +6,7 @@ import { SeededRng, type Rng } from "../runtime/rng.ts";
 import { sha256 } from "../swarm/hash.ts";
 import type { ImportanceProbe } from "../plugins/importance/types.ts";
 import { createProbe } from "./probe.ts";
+import { FairScheduler } from "./fair-scheduler.ts";
 
 /**
  * Work a device of compute speed 1 does per second, for the virtual clock's training time. Training an example
@@ -31,11 +32,14 @@ export interface LocalLearningOptions {
   yieldToLoop?: () => Promise<void>;
 }
 
-/** The in-process learning service: one shared trainer whose calls are serialized, plus memo tables. */
+/**
+ * The in-process learning service: one shared trainer, plus memo tables. Training calls take turns through a
+ * weighted fair queue (fair-scheduler.ts): a peer's turn comes in proportion to the weight it passes.
+ */
 export class LocalLearningService implements LearningService {
   readonly spec: ModelSpec;
   readonly layout: ChunkLayout;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly scheduler = new FairScheduler();
   private readonly inits = new Map<number, Float32Array>();
   private readonly evals = new Map<string, EvalResult>();
   private readonly memos = new Map<string, { value: unknown; bytes: number }>();
@@ -52,11 +56,17 @@ export class LocalLearningService implements LearningService {
     return w;
   }
 
-  train(weights: Float32Array, shard: Uint32Array, rng: Rng): Promise<TrainResult> {
-    const run = () => this.opts.trainer.train(weights, this.opts.train, shard, this.opts.training, rng, this.opts.yieldToLoop);
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+  /**
+   * A peer's flow in the fair queue is its shard (each peer trains on its own array, the same one every round);
+   * a job costs its examples × epochs.
+   */
+  train(weights: Float32Array, shard: Uint32Array, rng: Rng, weight = 1): Promise<TrainResult> {
+    return this.scheduler.submit({
+      flow: shard,
+      weight,
+      cost: shard.length * this.opts.training.epochs,
+      run: () => this.opts.trainer.train(weights, this.opts.train, shard, this.opts.training, rng, this.opts.yieldToLoop),
+    });
   }
 
   evaluate(weights: Float32Array): EvalResult {

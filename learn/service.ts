@@ -13,10 +13,12 @@ export interface LearningService {
   /** The common initial model drawn from the tracker's seed (the same array for every caller: do not mutate). */
   initialWeights(modelSeed: number): Float32Array;
   /**
-   * Local training of `weights` on the examples `shard` of the training set. Calls are serialized: the
-   * promise settles after earlier calls. The result never aliases the input.
+   * Local training of `weights` on the examples `shard` of the training set. Calls take turns on the one
+   * trainer, by weighted fair queueing: while several wait, each caller's turns come in proportion to its
+   * `weight` (the device's accelerator share, > 0; @default 1), ties in arrival order. The result depends only
+   * on the arguments, never on the order. The result never aliases the input.
    */
-  train(weights: Float32Array, shard: Uint32Array, rng: Rng): Promise<TrainResult>;
+  train(weights: Float32Array, shard: Uint32Array, rng: Rng, weight?: number): Promise<TrainResult>;
   /** Accuracy and loss on the held-out test set (memoised by the model's hash). */
   evaluate(weights: Float32Array): EvalResult;
   /** Compute time a device of speed 1 spends training `samples` examples for the scenario's epochs (virtual clock). */

@@ -10,6 +10,8 @@ import { SeededRng } from "../runtime/rng.ts";
 import { yieldToEventLoop } from "../runtime/yield.ts";
 import type { Scenario } from "../scenarios/types.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
+import type { LocalLearningService } from "../learn/local-service.ts";
+import { roundsAheadMax } from "../swarm/limits.ts";
 import { setupLearning } from "./learning-setup.ts";
 import { peerIds } from "./scenario-data.ts";
 
@@ -31,44 +33,80 @@ export interface PeerHostOptions {
  * peer behaves the same whichever host runs it and however the roster is sliced.
  */
 export class PeerHost {
+  readonly peers: Peer[] = [];
+  /** Memory transports by peer id: an address is bound once, so a restarted peer takes its old node back. */
+  private readonly memoryNodes = new Map<string, Transport>();
+  /** Incarnations built per peer id (1 = the original), so a restarted peer draws fresh randomness. */
+  private readonly incarnations = new Map<string, number>();
+
   private constructor(
-    readonly peers: Peer[],
+    private readonly o: PeerHostOptions,
     private readonly store: ChunkStore,
+    private readonly learning: LocalLearningService,
+    private readonly shards: ReadonlyMap<string, Uint32Array>,
+    private readonly devices: ReadonlyMap<string, DeviceProfile>,
   ) {}
 
   static async create(o: PeerHostOptions): Promise<PeerHost> {
     const s = o.scenario;
-    const rng = new SeededRng(s.seed);
     const { learning, shards } = await setupLearning(s, { yieldToLoop: s.clock === "real" ? yieldToEventLoop : undefined });
-    const devices = assignDevices(s);
     // Prune released rounds: SQLite keeps the live window, not every round of a long run.
     const store = await ChunkStore.open(":memory:", { pruneReleased: true });
-    const peers: Peer[] = [];
-    for (const id of o.ids) {
-      const device = devices.get(id);
-      if (!device) throw new Error(`peer host: ${id} is not in scenario "${s.name}" (${s.peers} peers)`);
-      const transport: Transport = o.net ? o.net.node(`mem://${id}`, device) : await createWebSocketTransport({ clock: o.clock });
-      peers.push(
-        new Peer({
-          id,
-          swarmId: swarmIdOf(s),
-          clock: o.clock,
-          rng: rng.split(`peer:${id}`),
-          log: o.log.child(`peer:${id}`),
-          transport,
-          trackerAddress: o.trackerAddress,
-          store,
-          device,
-          scenario: s,
-          importance: s.importance({ rng: rng.split(`importance:${id}`) }),
-          aggregation: s.aggregation({}),
-          learning,
-          shard: shards.get(id)!,
-          telemetry: o.telemetry,
-        }),
-      );
-    }
-    return new PeerHost(peers, store);
+    const host = new PeerHost(o, store, learning, shards, assignDevices(s));
+    for (const id of o.ids) host.peers.push(await host.build(id));
+    return host;
+  }
+
+  /**
+   * Builds peer `id` again as a new process would (fresh machine and transport; same device, data shard and
+   * chunk store) and puts it in `peers` in place of the old one, which must be stopped. Not started: the caller
+   * sets its hooks, then calls `start`. The old incarnation's rounds are released from the shared store.
+   */
+  async rebuild(id: string): Promise<Peer> {
+    const at = this.peers.findIndex((p) => p.id === id);
+    const old = this.peers[at];
+    if (!old) throw new Error(`peer host: no peer ${id} here to rebuild`);
+    if (!old.finalState) throw new Error(`peer host: ${id} is still running; only a stopped peer can be rebuilt`);
+    await old.close();
+    // A crash took the address off the memory network; the new process may listen on it again.
+    this.o.net?.faults.restart(`mem://${id}`);
+    for (let r = 0; r <= old.round + roundsAheadMax; r++) this.store.release(id, r);
+    const peer = await this.build(id);
+    this.peers[at] = peer;
+    return peer;
+  }
+
+  private async build(id: string): Promise<Peer> {
+    const { o, devices } = this;
+    const s = o.scenario;
+    const device = devices.get(id);
+    if (!device) throw new Error(`peer host: ${id} is not in scenario "${s.name}" (${s.peers} peers)`);
+    const n = (this.incarnations.get(id) ?? 0) + 1;
+    this.incarnations.set(id, n);
+    let transport: Transport;
+    if (o.net) {
+      transport = this.memoryNodes.get(id) ?? o.net.node(`mem://${id}`, device);
+      this.memoryNodes.set(id, transport);
+    } else transport = await createWebSocketTransport({ clock: o.clock });
+    // The first incarnation's streams are the ones every host derives; a restart gets streams of its own.
+    const rng = n === 1 ? new SeededRng(s.seed) : new SeededRng(s.seed).split(`restart:${id}:${n}`);
+    return new Peer({
+      id,
+      swarmId: swarmIdOf(s),
+      clock: o.clock,
+      rng: rng.split(`peer:${id}`),
+      log: o.log.child(n === 1 ? `peer:${id}` : `peer:${id}#${n}`),
+      transport,
+      trackerAddress: o.trackerAddress,
+      store: this.store,
+      device,
+      scenario: s,
+      importance: s.importance({ rng: rng.split(`importance:${id}`) }),
+      aggregation: s.aggregation({}),
+      learning: this.learning,
+      shard: this.shards.get(id)!,
+      telemetry: o.telemetry,
+    });
   }
 
   /** Starts every peer (listen, then join). */

@@ -23,6 +23,8 @@ export class RoundRows {
   }
 
   add(rec: PeerRoundRecord): void {
+    // Only a restarted peer reports a round already emitted (it starts again at round 0): too late for the row.
+    if (rec.round < this.next) return;
     let list = this.records.get(rec.round);
     if (!list) this.records.set(rec.round, (list = []));
     list.push(rec);
@@ -34,6 +36,12 @@ export class RoundRows {
   stop(peer: string): void {
     this.stopped.add(peer);
     this.flush();
+  }
+
+  /** A stopped peer came back (a restart): rows wait for it again from its next record on. */
+  resume(peer: string): void {
+    this.stopped.delete(peer);
+    this.peerRound.delete(peer);
   }
 
   /** Emits every round that can no longer receive records (call at the end of a run for the rest). */

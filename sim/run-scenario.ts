@@ -16,6 +16,7 @@ import { allGatherLowerBoundMs } from "./lower-bound.ts";
 import { assignDevices, PeerHost, swarmIdOf } from "./peer-host.ts";
 import type { RoundRow, ScenarioReport } from "./report.ts";
 import { RoundRows } from "./round-rows.ts";
+import { faultWorlds } from "./fault-world.ts";
 import { dataShapeOf, peerIds } from "./scenario-data.ts";
 import { sliceRoster, WorkerHost, type ScenarioSource } from "./worker-host.ts";
 
@@ -98,7 +99,10 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const trackerAddress = await tracker.start();
 
   const startMs = clock.now();
-  let finished = 0;
+  /** Peers in a final state, and peers that crashed and will come back (the run waits for them). */
+  const finishedPeers = new Set<string>();
+  const comebacks = new Set<string>();
+  const allFinished = () => finishedPeers.size === ids.length && comebacks.size === 0;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   const rows = new RoundRows(ids, startMs, lowerBoundMs, opts.onRound);
@@ -116,9 +120,11 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       rows.add(r);
     },
     fault: opts.onFault,
-    finished: (peer) => {
-      finished++;
+    finished: (peer, how) => {
+      finishedPeers.add(peer);
       rows.stop(peer);
+      // A crash ends a peer without a machine transition: faults still hear of it as a state.
+      if (states.get(peer) !== how) telemetry.state!(peer, how, peerRounds.get(peer) ?? 0);
       wake?.();
     },
   };
@@ -132,11 +138,11 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const statusEvery = opts.statusEveryMs ?? 5000;
   let statusTimer: number | undefined;
   const status = () => {
-    if (finished === ids.length) return;
+    if (allFinished()) return;
     const counts: Record<string, number> = {};
     for (const st of states.values()) counts[st] = (counts[st] ?? 0) + 1;
     const live = ids.filter((id) => !["done", "failed", "left"].includes(states.get(id) ?? "")).map((id) => peerRounds.get(id) ?? 0);
-    opts.onStatus?.({ nowMs: clock.now() - startMs, states: counts, rounds: { min: Math.min(...live, Infinity), max: Math.max(...live, -Infinity) }, finished, peers: ids.length });
+    opts.onStatus?.({ nowMs: clock.now() - startMs, states: counts, rounds: { min: Math.min(...live, Infinity), max: Math.max(...live, -Infinity) }, finished: finishedPeers.size, peers: ids.length });
     statusTimer = clock.setTimeout(status, statusEvery);
   };
   if (opts.onStatus) statusTimer = clock.setTimeout(status, statusEvery);
@@ -159,31 +165,45 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
         );
       }
     }
-    if (local) {
-      s.faults.forEach((factory, i) =>
-        factory({}).install({
-          clock,
-          rng: rng.split(`fault:${i}`),
-          peers: local!.peers,
-          net: net?.faults,
-          addressOf: (id) => `mem://${id}`,
-          onState: (l) => void stateListeners.push(l),
-        }),
-      );
+    if (local && s.faults.length > 0) {
+      const worldFor = faultWorlds({
+        clock,
+        host: local,
+        net,
+        links: devices,
+        log: rootLog.child("faults"),
+        report: (peer, what) => opts.onFault?.(peer, what),
+        onState: (l) => void stateListeners.push(l),
+        comebackPending: (id) => void comebacks.add(id),
+        comebackDone: (id, revived) => {
+          comebacks.delete(id);
+          if (revived) {
+            finishedPeers.delete(id);
+            rows.resume(id);
+          }
+          wake?.();
+        },
+        failed: (e) => {
+          failure ??= e;
+          wake?.();
+        },
+      });
+      s.faults.forEach((factory, i) => factory({}).install(worldFor(rng.split(`fault:${i}`))));
     }
     opts.setup?.({ clock, net, tracker, peers: local?.peers ?? [], ids });
     await Promise.all(hosts.map((h) => h.start()));
     if (clock instanceof VirtualClock) {
-      const res = await clock.run({ stopWhen: () => finished === ids.length, untilMs: startMs + worstMs });
-      if (finished < ids.length) throw new Error(`scenario "${s.name}": ${ids.length - finished} peers still running when the virtual run stopped (${res.reason} at ${res.nowMs} ms)`);
+      const res = await clock.run({ stopWhen: () => allFinished() || failure !== undefined, untilMs: startMs + worstMs });
+      if (failure) throw failure;
+      if (!allFinished()) throw new Error(`scenario "${s.name}": ${ids.length - finishedPeers.size + comebacks.size} peers still running when the virtual run stopped (${res.reason} at ${res.nowMs} ms)`);
     } else {
       await new Promise<void>((resolve, reject) => {
-        const giveUp = clock.setTimeout(() => reject(new Error(`scenario "${s.name}": ${ids.length - finished} peers still running after ${Math.round(worstMs / 1000)} s`)), worstMs);
+        const giveUp = clock.setTimeout(() => reject(new Error(`scenario "${s.name}": ${ids.length - finishedPeers.size + comebacks.size} peers still running after ${Math.round(worstMs / 1000)} s`)), worstMs);
         wake = () => {
           if (failure) {
             clock.clearTimeout(giveUp);
             reject(failure);
-          } else if (finished === ids.length) {
+          } else if (allFinished()) {
             clock.clearTimeout(giveUp);
             resolve();
           }

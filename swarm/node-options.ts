@@ -41,6 +41,12 @@ export interface SwarmNodeOptions {
   picker?: Partial<PickerOptions>;
   choker?: Partial<ChokerOptions>;
   timing?: Partial<SwarmTimingOptions>;
+  /**
+   * Fault injection: rewrites each piece as it is served. Gets the stored bytes, which it must not mutate (copy
+   * before changing anything); what it returns goes on the wire. Receivers check it against the manifest.
+   * @default none (pieces go out as stored)
+   */
+  tamperServed?: (data: Uint8Array) => Uint8Array;
 }
 
 /** What the swarm tells its owner (the peer actor, a benchmark, telemetry). All optional. */

@@ -58,7 +58,7 @@ export class SwarmNode implements SessionHost {
     this.requester = new Requester({ clock: this.clock, book: this.book, sessions: this.sessions, timing: this.timing, picker });
     const strike = (s: Session, err: ProtocolError) => this.onProtocolError(s, err);
     this.announcer = new Announcer({ peerId: this.peerId, book: this.book, sessions: this.sessions, requester: this.requester, events, strike });
-    this.seeder = new Seeder({ book: this.book, store: this.store, counters: this.counters, log: this.log, strike });
+    this.seeder = new Seeder({ book: this.book, store: this.store, counters: this.counters, log: this.log, strike, tamperServed: opts.tamperServed });
     this.armTick();
   }
 

@@ -13,6 +13,8 @@ export interface SeederDeps {
   counters: SwarmCounters;
   log: Logger;
   strike(s: Session, err: ProtocolError): void;
+  /** See SwarmNodeOptions.tamperServed. */
+  tamperServed?: (data: Uint8Array) => Uint8Array;
 }
 
 /**
@@ -49,8 +51,9 @@ export class Seeder {
         this.d.log.warn(`piece ${r.origin}#${r.index} of round ${r.round} left the memory tier; request dropped`);
         continue;
       }
-      this.d.counters.payloadOut += data.byteLength;
-      s.sendPiece(r.round, r.origin, r.index, data);
+      const out = this.d.tamperServed ? this.d.tamperServed(data) : data;
+      this.d.counters.payloadOut += out.byteLength;
+      s.sendPiece(r.round, r.origin, r.index, out);
     }
   }
 }

@@ -1,4 +1,11 @@
+export { battery, type BatteryOptions } from "./battery.ts";
 export { byzantine, poison, type ByzantineAttack, type ByzantineOptions } from "./byzantine.ts";
+export { churn, type ChurnOptions } from "./churn.ts";
+export { corrupt, flipByte, type CorruptOptions } from "./corrupt.ts";
 export { crash, type CrashOptions } from "./crash.ts";
+export { flapping, type FlappingOptions } from "./flapping.ts";
+export { intermittent, type IntermittentOptions } from "./intermittent.ts";
 export { partition, type PartitionOptions } from "./partition.ts";
+export { restart, type RestartOptions } from "./restart.ts";
+export { slowLink, type SlowLinkOptions } from "./slow-link.ts";
 export type { FaultDeps, FaultFactory, FaultPlugin, FaultTarget, FaultWorld } from "./types.ts";

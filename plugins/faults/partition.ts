@@ -1,5 +1,6 @@
 import { brand, type PluginFactory } from "../plugin.ts";
-import { checkFraction, pickFraction } from "./types.ts";
+import { cut } from "./cuts.ts";
+import { checkFraction, needMemoryNet, pickFraction } from "./types.ts";
 
 export interface PartitionOptions {
   /** Share of the peers cut off from the rest (drawn from the seed). */
@@ -21,14 +22,14 @@ export function partition(opts: PartitionOptions): PluginFactory<"faults"> {
   return brand("faults", "partition", { fraction, fromMs: opts.fromMs, toMs: opts.toMs }, () => ({
     name: "partition",
     install(world) {
-      const net = world.net;
-      if (!net) throw new Error("partition: needs the memory network (virtual clock); real sockets cannot be partitioned from inside the run");
-      const cut = new Set(pickFraction(world.peers, fraction, world.rng).map((p) => p.id));
-      const a = world.peers.filter((p) => cut.has(p.id)).map((p) => world.addressOf(p.id));
-      const b = world.peers.filter((p) => !cut.has(p.id)).map((p) => world.addressOf(p.id));
+      const net = needMemoryNet("partition", world);
+      const cutOff = new Set(pickFraction(world.peers, fraction, world.rng).map((p) => p.id));
+      const a = world.peers.filter((p) => cutOff.has(p.id)).map((p) => world.addressOf(p.id));
+      const b = world.peers.filter((p) => !cutOff.has(p.id)).map((p) => world.addressOf(p.id));
       const start = world.clock.now();
-      world.clock.setTimeout(() => net.partition(a, b), opts.fromMs);
-      if (opts.toMs !== undefined) world.clock.setTimeout(() => net.heal(), opts.toMs - (world.clock.now() - start));
+      let lift: (() => void) | undefined;
+      world.clock.setTimeout(() => (lift = cut(net, a, b)), opts.fromMs);
+      if (opts.toMs !== undefined) world.clock.setTimeout(() => lift?.(), opts.toMs - (world.clock.now() - start));
     },
   }));
 }

@@ -1,6 +1,7 @@
 import type { MemoryFaults } from "../../net/memory.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { Rng } from "../../runtime/rng.ts";
+import type { LinkProfile } from "../../net/transport.ts";
 
 /** What a fault may do to one peer. */
 export interface FaultTarget {
@@ -12,6 +13,13 @@ export interface FaultTarget {
    * and the trained one, returns what to publish. The peer still hashes and serves it like an honest update.
    */
   tamperUpdates(fn: (before: Float32Array, after: Float32Array) => Float32Array): void;
+  /**
+   * Rewrites every piece this peer serves from now on (own or relayed): given the stored bytes, returns what goes on
+   * the wire. `fn` must copy before changing anything. Receivers check pieces against the origin's manifest.
+   */
+  tamperServed(fn: (data: Uint8Array) => Uint8Array): void;
+  /** Leaves gracefully (`peer.leave`): the machine ends in `left`, sessions and the tracker link close. */
+  leave(): void;
 }
 
 /** The run as faults see it. Faults act through these handles and the clock only, so they replay by seed. */
@@ -25,8 +33,19 @@ export interface FaultWorld {
   net: MemoryFaults | undefined;
   /** Address of a peer in `net` (memory network). */
   addressOf(peer: string): string;
-  /** Called whenever a peer's round machine changes state. */
+  /** Called whenever a peer's round machine changes state (also `failed` when a peer crashes). */
   onState(listener: (peer: string, state: string, round: number) => void): void;
+  /** Tells the run's fault telemetry what this fault did to a peer ("link down", "left: battery empty"). */
+  report(peer: string, what: string): void;
+  /** The access link the scenario's devices give a peer (what `net.setLink` changes). */
+  linkOf(peer: string): LinkProfile;
+  /**
+   * Brings a crashed peer back `afterMs` from now as a new process with the same id: a fresh round machine and
+   * transport, the same device and data shard; it joins through the tracker again, starts at round 0 and catches
+   * up. The target in `peers` stays valid (it acts on the newest incarnation; hooks set on it carry over). The run
+   * does not end while a comeback is pending. A peer that is not crashed by then (done, left) stays as it is.
+   */
+  respawn(peer: string, afterMs: number): void;
 }
 
 export interface FaultPlugin {
@@ -56,4 +75,26 @@ export function checkFraction(plugin: string, field: string, v: unknown): number
 export function checkRound(plugin: string, field: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`${plugin}.${field}: expected an integer ≥ 0, got ${String(v)}`);
   return v;
+}
+
+/** Option check: a duration in ms, finite and > 0 (or ≥ 0 with `zero`). */
+export function checkMs(plugin: string, field: string, v: unknown, zero = false): number {
+  const ok = typeof v === "number" && Number.isFinite(v) && (zero ? v >= 0 : v > 0);
+  if (!ok) throw new Error(`${plugin}.${field}: expected a time in ms ${zero ? "≥ 0" : "> 0"}, got ${String(v)}`);
+  return v;
+}
+
+/** Option check: a probability in [0, 1]. */
+export function checkProbability(plugin: string, field: string, v: unknown): number {
+  if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`${plugin}.${field}: expected a probability in [0, 1], got ${String(v)}`);
+  return v;
+}
+
+/** States a peer never leaves. */
+export const finalStates: ReadonlySet<string> = new Set(["done", "failed", "left"]);
+
+/** The memory network, or a clear error for a fault that cannot act on real sockets. */
+export function needMemoryNet(plugin: string, world: FaultWorld): MemoryFaults {
+  if (!world.net) throw new Error(`${plugin}: needs the memory network (virtual clock); real sockets cannot be shaped or cut from inside the run`);
+  return world.net;
 }
