@@ -13,6 +13,7 @@ import { heterogeneous, homogeneous } from "../bench/swarm-cases.ts";
 import { runVirtualAllGather, type AllGatherResult } from "../sim/allgather.ts";
 import { loopbackCase } from "../sim/allgather-real.ts";
 import { runImportanceBench } from "../bench/importance.ts";
+import { runImportanceCostBench } from "../bench/importance-cost.ts";
 import { runLearnBench } from "../bench/learn.ts";
 import { runRobustnessBench } from "../bench/robustness.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
@@ -21,10 +22,12 @@ const usage = `usage: bun run bench swarm [--json] [--quick] [--seed S] [--skip-
        bun run bench learn [--json] [--quick] [--seed S]
        bun run bench robustness [--json] [--quick] [--seed S]
        bun run bench importance [--json] [--quick] [--seeds N]
+       bun run bench importance-cost [--json]
 
   swarm            all-gather benchmark
   robustness       fedavg vs trimmed mean, median, krum, multi-krum with 0/10/20% Byzantine peers (20 peers, MNIST)
   importance       importance methods vs random when the deadline leaves ~half the pieces (mean of 3 seeds)
+  importance-cost  ms per importance score() call for each method on the MNIST MLP
   learn            tfjs cost: SGD step and a 100-peer MNIST-shaped round (MLP), CNN epoch (wasm vs cpu), evaluation
   --json           print one JSON line with every number on stdout (progress goes to stderr)
   --quick          small configuration (8 peers, 64 KB model, loopback 6 peers) for smoke tests
@@ -138,6 +141,19 @@ async function flBench(argv: string[], which: "robustness" | "importance"): Prom
   return 0;
 }
 
+async function importanceCostBench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: [], booleans: ["json", "help"] });
+  if (args.flags.has("help")) {
+    console.log(usage);
+    return 0;
+  }
+  process.stderr.write("[bench] importance-cost: ms per score() call on the MNIST MLP, 80-example shard …\n");
+  const r = await runImportanceCostBench();
+  for (const [k, v] of Object.entries(r)) process.stderr.write(`[bench]   ${k}: ${v}\n`);
+  if (args.flags.has("json")) console.log(JSON.stringify(r));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
   if (!which || which === "--help" || which === "-h") {
@@ -148,7 +164,8 @@ async function main(argv: string[]): Promise<number> {
   if (which === "learn") return learnBench(rest);
   if (which === "robustness") return flBench(rest, "robustness");
   if (which === "importance") return flBench(rest, "importance");
-  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn, robustness, importance)`);
+  if (which === "importance-cost") return importanceCostBench(rest);
+  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn, robustness, importance, importance-cost)`);
 }
 
 try {
