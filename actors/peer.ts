@@ -61,10 +61,14 @@ export class Peer {
   private trackerConn: Conn | undefined;
   private admitted = false;
   private roster: string[] = [];
-  private rosterSet = new Set<string>();
+  /** Origins this peer gathers and aggregates: the roster (scope "all") or itself and its neighbours. */
+  private origins: string[] = [];
+  private originSet = new Set<string>();
   /** Verified pieces of roster origins held for the active round, and pieces expected (exact, kept incrementally). */
   private held = 0;
   private expected = 1;
+  /** held/expected are valid: the active round has begun on this peer. */
+  private counting = false;
   private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
   private model: Float32Array | undefined;
   /** The model this round started from and the locally trained one (undefined if training was abandoned). */
@@ -100,6 +104,8 @@ export class Peer {
         store: deps.store,
         log: deps.log,
         tamperServed: (data) => (this.serveTamper ? this.serveTamper(data) : data),
+        // Gossip gathers only the neighbours' updates; the all-gather takes every origin.
+        acceptOrigin: deps.scenario.swarm.scope === "neighbours" ? (origin) => this.originSet.has(origin) : undefined,
       },
       {
         sessionOpened: (peer) => {
@@ -285,10 +291,14 @@ export class Peer {
     if (!msg.roster.includes(this.id)) return this.send({ type: "tracker.rejected", reason: "roster does not include this peer" });
     this.admitted = true;
     this.roster = [...msg.roster].sort();
-    this.rosterSet = new Set(this.roster);
+    this.origins = this.deps.scenario.swarm.scope === "neighbours" ? [...new Set([this.id, ...msg.neighbourIds])].sort() : this.roster;
+    this.originSet = new Set(this.origins);
     this.neighbourAddresses = msg.neighbours.filter((n) => n.peerId !== this.id);
     this.model = this.deps.learning.initialWeights(msg.modelSeed);
     this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round });
+    // Neighbours admitted after us may have dialled in before our own admission arrived; the machine counted
+    // nothing then (it knew of no neighbours), so tell it again now.
+    for (const peer of this.openSessions) this.send({ type: "peer.connected", peer });
   }
 
   private onTrackerClosed(conn: Conn, reason: string): void {
@@ -347,8 +357,9 @@ export class Peer {
     this.lastProgress = -1;
     this.roundStart = this.model!;
     // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
-    this.swarm.beginRound(round, this.roster, layout.chunks.length);
+    this.swarm.beginRound(round, this.origins, layout.chunks.length);
     this.recount(round);
+    this.counting = true;
     const ticket = ++this.ticket;
     const rng = new SeededRng(hashSeed(this.deps.scenario.seed, "train", this.id, round));
     const startedAt = this.clock.now();
@@ -407,7 +418,8 @@ export class Peer {
   }
 
   private onPiece(round: number, origin: string): void {
-    if (round !== this.activeRound || !this.rosterSet.has(origin)) return;
+    // Before the round starts here (pieces of it can arrive early) there is no goal to count against.
+    if (!this.counting || round !== this.activeRound || !this.originSet.has(origin)) return;
     this.held++;
     this.reportProgress();
   }

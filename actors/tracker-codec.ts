@@ -8,7 +8,7 @@ import { ProtocolError } from "../swarm/protocol-error.ts";
  *
  * Wire layouts (msgpack arrays):
  *   join   [1, swarmId, peerId, address, auth]
- *   admit  [2, round, modelSeed, scenario, roster[], neighbours[[peerId, address]...], expectedNeighbours]
+ *   admit  [2, round, modelSeed, scenario, roster[], neighbours[[peerId, address]...], expectedNeighbours, neighbourIds[]]
  *   reject [3, reason]
  */
 export type TrackerMessage =
@@ -26,6 +26,8 @@ export type TrackerMessage =
       neighbours: Array<{ peerId: string; address: string }>;
       /** All neighbours the topology gives this peer (dialled by it or dialling it). */
       expectedNeighbours: number;
+      /** Their ids (the origins a peer aggregates with scope "neighbours"). */
+      neighbourIds: string[];
     }
   | { t: "reject"; reason: string };
 
@@ -41,7 +43,7 @@ export function encodeTracker(msg: TrackerMessage): Uint8Array {
     case "join":
       return packr.pack([1, msg.swarmId, msg.peerId, msg.address, msg.auth]);
     case "admit":
-      return packr.pack([2, msg.round, msg.modelSeed, msg.scenario, msg.roster, msg.neighbours.map((n) => [n.peerId, n.address]), msg.expectedNeighbours]);
+      return packr.pack([2, msg.round, msg.modelSeed, msg.scenario, msg.roster, msg.neighbours.map((n) => [n.peerId, n.address]), msg.expectedNeighbours, msg.neighbourIds]);
     case "reject":
       return packr.pack([3, msg.reason]);
   }
@@ -64,7 +66,8 @@ export function decodeTracker(frame: Uint8Array): TrackerMessage {
       arity(a, 5, "join");
       return { t: "join", swarmId: str(a[1], "swarmId", idLengthMax), peerId: id(a[2], "peerId"), address: str(a[3], "address", addressLengthMax), auth: str(a[4], "auth", authLengthMax) };
     case 2: {
-      arity(a, 7, "admit");
+      arity(a, 8, "admit");
+      if (!Array.isArray(a[7]) || a[7].length > originsPerSwarmMax) throw new ProtocolError(`expected at most ${originsPerSwarmMax} ids`, "neighbourIds");
       if (!Array.isArray(a[4]) || a[4].length > originsPerSwarmMax) throw new ProtocolError(`expected at most ${originsPerSwarmMax} ids`, "roster");
       if (!Array.isArray(a[5]) || a[5].length > originsPerSwarmMax) throw new ProtocolError(`expected at most ${originsPerSwarmMax} neighbours`, "neighbours");
       return {
@@ -78,6 +81,7 @@ export function decodeTracker(frame: Uint8Array): TrackerMessage {
           return { peerId: id(n[0], `neighbours[${i}].peerId`), address: str(n[1], `neighbours[${i}].address`, addressLengthMax) };
         }),
         expectedNeighbours: int(a[6], "expectedNeighbours", originsPerSwarmMax),
+        neighbourIds: a[7].map((x, i) => id(x, `neighbourIds[${i}]`)),
       };
     }
     case 3:

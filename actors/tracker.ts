@@ -98,6 +98,7 @@ export class Tracker {
         roster: [...this.opts.roster],
         neighbours,
         expectedNeighbours: all.length,
+        neighbourIds: [...all],
       }),
     );
   }

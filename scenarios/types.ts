@@ -46,8 +46,12 @@ export interface SwarmConfig {
   deadlineMs: number;
   /** One extra wait when coverage is below minCompletion at the deadline. @default 15000 */
   graceMs: number;
-  /** Which origins a peer aggregates. Only "all" exists today. @default "all" */
-  scope: "all";
+  /**
+   * Which origins a peer gathers and aggregates: "all" (every peer's update: FLTorrent's all-gather) or
+   * "neighbours" (its own and its topology neighbours': gossip / D-PSGD, about degree × M per peer per round).
+   * @default "all"
+   */
+  scope: "all" | "neighbours";
 }
 
 /** Named timeouts of the round machine (DESIGN §4). */

@@ -117,7 +117,7 @@ const SwarmSchema = Schema.Struct({
   minCompletion: opt(checked("a number in (0, 1]", (n) => n > 0 && n <= 1)),
   deadlineMs: opt(ms),
   graceMs: opt(ms),
-  scope: opt(Schema.Literal("all")),
+  scope: opt(Schema.Literals(["all", "neighbours"])),
 });
 
 const TimeoutsSchema = Schema.Struct({

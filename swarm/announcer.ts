@@ -16,6 +16,8 @@ export interface AnnouncerDeps {
   events: SwarmEvents;
   /** A protocol error by the remote of `s` (the node counts strikes and bans). */
   strike(s: Session, err: ProtocolError): void;
+  /** Origins we gather; manifests of others are dropped (not stored, not relayed). @default all */
+  acceptOrigin?: (origin: PeerId) => boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export class Announcer {
     const rs = this.d.book.state(m.round);
     if (!rs || m.origin === this.d.peerId) return;
     if (rs.origins.has(m.origin)) return;
+    if (this.d.acceptOrigin && !this.d.acceptOrigin(m.origin)) return;
     if (rs.origins.size >= manifestsPerRoundMax) {
       return this.d.strike(s, new ProtocolError(`more than ${manifestsPerRoundMax} manifests in round ${m.round}`));
     }

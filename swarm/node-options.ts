@@ -42,6 +42,11 @@ export interface SwarmNodeOptions {
   choker?: Partial<ChokerOptions>;
   timing?: Partial<SwarmTimingOptions>;
   /**
+   * Origins whose updates this node gathers (and relays manifests of); others' manifests are dropped on
+   * arrival. Gossip (scope "neighbours") accepts only the topology neighbours. @default every origin
+   */
+  acceptOrigin?: (origin: PeerId) => boolean;
+  /**
    * Fault injection: rewrites each piece as it is served. Gets the stored bytes, which it must not mutate (copy
    * before changing anything); what it returns goes on the wire. Receivers check it against the manifest.
    * @default none (pieces go out as stored)

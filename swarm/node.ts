@@ -57,7 +57,7 @@ export class SwarmNode implements SessionHost {
     const picker = { ...defaultPickerOptions, ...opts.picker };
     this.requester = new Requester({ clock: this.clock, book: this.book, sessions: this.sessions, timing: this.timing, picker });
     const strike = (s: Session, err: ProtocolError) => this.onProtocolError(s, err);
-    this.announcer = new Announcer({ peerId: this.peerId, book: this.book, sessions: this.sessions, requester: this.requester, events, strike });
+    this.announcer = new Announcer({ peerId: this.peerId, book: this.book, sessions: this.sessions, requester: this.requester, events, strike, acceptOrigin: opts.acceptOrigin });
     this.seeder = new Seeder({ book: this.book, store: this.store, counters: this.counters, log: this.log, strike, tamperServed: opts.tamperServed });
     this.armTick();
   }

@@ -47,4 +47,35 @@ describe("peers under faults", () => {
     expect(last.every((r) => r.outcome === "complete")).toBe(true);
     expect(report.rounds.at(-1)!.round).toBe(11);
   });
+
+  test("neighbours that dial in before a peer's own admission arrives still count as connected", async () => {
+    // p000 joins first but its admission is held back 500 ms: its ring neighbours, admitted meanwhile, dial it
+    // while it is still joining. It must not wait out connect retries (and fail) for links it already has.
+    const { report, records } = await run(2, (w) => {
+      w.net!.faults.setFilter(({ from, to }) => (from === "mem://tracker" && to === "mem://p000" ? { delayMs: 500 } : "deliver"));
+    });
+    expect(report.rounds.length).toBe(2);
+    const p0 = records.filter((r) => r.peer === "p000");
+    expect(p0.map((r) => [r.round, r.outcome, r.coverage])).toEqual([
+      [0, "complete", 1],
+      [1, "complete", 1],
+    ]);
+    expect(p0[0]!.times.trainStartMs).toBeLessThan(600); // not 10 s of connect timeout later
+  });
+
+  test("pieces that arrive before a peer starts its round are not mistaken for a complete round", async () => {
+    // p003's frames to p000 are slow, so p000 waits in `connect` while p001 already serves round-0 pieces; and
+    // everything p002 sends is slower still, so p002's update is not there yet when p000 reaches `swarm`.
+    // The early pieces must count against p000's round goal once the round starts, not against nothing, or p000
+    // believes the round complete and aggregates without p002.
+    const { report, records } = await run(2, (w) => {
+      w.net!.faults.setFilter(({ from, to }) =>
+        from === "mem://p002" ? { delayMs: 1000 } : from === "mem://p003" && to === "mem://p000" ? { delayMs: 300 } : "deliver",
+      );
+    });
+    expect(report.rounds.length).toBe(2);
+    // A round is "complete" exactly when every expected piece was held at aggregation.
+    for (const r of records) expect([r.peer, r.round, r.outcome === "complete"]).toEqual([r.peer, r.round, r.coverage === 1]);
+    expect(records.find((r) => r.peer === "p000" && r.round === 0)!.coverage).toBeLessThan(1); // the slow update was cut by the deadline
+  });
 });

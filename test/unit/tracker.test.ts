@@ -15,7 +15,7 @@ describe("tracker codec", () => {
   test("round-trips every message", () => {
     const msgs: TrackerMessage[] = [
       { t: "join", swarmId: "s", peerId: "p001", address: "mem://p001", auth: "tok" },
-      { t: "admit", round: 3, modelSeed: 42, scenario: "mesh-100", roster: ["p000", "p001"], neighbours: [{ peerId: "p000", address: "ws://127.0.0.1:9" }], expectedNeighbours: 2 },
+      { t: "admit", round: 3, modelSeed: 42, scenario: "mesh-100", roster: ["p000", "p001"], neighbours: [{ peerId: "p000", address: "ws://127.0.0.1:9" }], expectedNeighbours: 2, neighbourIds: ["p000", "p002"] },
       { t: "reject", reason: "nope" },
     ];
     for (const m of msgs) expect(decodeTracker(encodeTracker(m))).toEqual(m);
@@ -26,8 +26,10 @@ describe("tracker codec", () => {
       [[9], "unknown tracker message code"],
       [[1, "s", "", "a", ""], "peerId"],
       [[1, "s", 5, "a", ""], "peerId"],
-      [[2, -1, 1, "x", [], [], 0], "round"],
-      [[2, 0, 1, "x", ["p"], [["p"]], 0], "neighbours[0]"],
+      [[2, -1, 1, "x", [], [], 0, []], "round"],
+      [[2, 0, 1, "x", ["p"], [["p"]], 0, []], "neighbours[0]"],
+      [[2, 0, 1, "x", ["p"], [], 0, [7]], "neighbourIds[0]"],
+      [[2, 0, 1, "x", ["p"], [], 0], "admit has 7 fields"],
       [[3], "reject has 1 fields"],
       ["hello", "not an array"],
     ];
@@ -71,7 +73,7 @@ describe("tracker", () => {
   test("admits roster peers with the neighbours that joined before them", async () => {
     const { tracker, join } = await setup();
     const a = await join("p1");
-    expect(a.got).toEqual([{ t: "admit", round: 0, modelSeed: 7, scenario: "t", roster: ["p0", "p1", "p2"], neighbours: [], expectedNeighbours: 1 }]);
+    expect(a.got).toEqual([{ t: "admit", round: 0, modelSeed: 7, scenario: "t", roster: ["p0", "p1", "p2"], neighbours: [], expectedNeighbours: 1, neighbourIds: ["p0"] }]);
     const b = await join("p0");
     expect(b.got[0]).toMatchObject({ t: "admit", neighbours: [{ peerId: "p1", address: "mem://addr-p1" }], expectedNeighbours: 2 });
     const c = await join("p2");
