@@ -85,6 +85,29 @@ describe("more fault plugins, whole runs", () => {
     expect(records.filter((r) => r.round > 0).every((r) => r.outcome === "partial" && r.origins === 8 && !left.includes(r.peer))).toBe(true);
   });
 
+  test("churn({ joinFraction: 0.2, joinAtRound: 2 }): two peers are offline at the start, join at round 2, catch up and finish", async () => {
+    const { records, faults, final } = await run({ rounds: 6, faults: [churn({ leaveFraction: 0, joinFraction: 0.2, joinAtRound: 2 })] });
+    const late = named(faults, "offline until round 2 (churn join)");
+    expect(late.length).toBe(2);
+    expect(named(faults, "joins at round 2 (churn)")).toEqual(late);
+    expect([...final.values()].every((s) => s === "done")).toBe(true);
+    const online = records.filter((r) => !late.includes(r.peer));
+    const joinedAt = Math.min(...online.filter((r) => r.round === 2).map((r) => r.times.trainStartMs));
+    for (const id of late) {
+      const mine = records.filter((r) => r.peer === id);
+      // Nothing while offline; then round 0 as a fresh peer (aggregated alone), a jump to the swarm, every round to the end.
+      expect(mine[0]!.round).toBe(0);
+      expect(mine[0]!.times.trainStartMs).toBeGreaterThanOrEqual(joinedAt);
+      expect(mine.map((r) => r.round).some((r, i, a) => i > 0 && r > a[i - 1]! + 1)).toBe(true);
+      expect(mine.at(-1)!.round).toBe(5);
+    }
+    // Before the join the online peers aggregate without the two missing origins; at the end all ten agree.
+    for (const r of online.filter((x) => x.round < 2)) expect(r.coverage).toBeLessThanOrEqual(0.8);
+    expect(lastRound(records, 5).length).toBe(10);
+    expect(lastRound(records, 5).every((r) => r.coverage === 1)).toBe(true);
+    expect(new Set(lastRound(records, 5).map((r) => r.modelHash)).size).toBe(1);
+  });
+
   test("battery({ fraction: 0.3, rounds: 2 }): three peers work two rounds, then leave; the rest finish", async () => {
     const { report, records, faults, final } = await run({ faults: [battery({ fraction: 0.3, rounds: 2 })] });
     const empty = named(faults, "battery empty after 2 rounds: leaves at round 2");
