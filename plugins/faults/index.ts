@@ -2,7 +2,7 @@ export { battery, type BatteryOptions } from "./battery.ts";
 export { byzantine, poison, type ByzantineAttack, type ByzantineOptions } from "./byzantine.ts";
 export { churn, type ChurnOptions } from "./churn.ts";
 export { corrupt, flipByte, type CorruptOptions } from "./corrupt.ts";
-export { crash, type CrashOptions } from "./crash.ts";
+export { crash, crashStates, type CrashOptions, type CrashState } from "./crash.ts";
 export { flapping, type FlappingOptions } from "./flapping.ts";
 export { intermittent, type IntermittentOptions } from "./intermittent.ts";
 export { partition, type PartitionOptions } from "./partition.ts";
