@@ -46,3 +46,13 @@ test('scope "all" on the same ring: every peer gathers all 8 updates and they ag
   expect(report.rounds.reduce((s, r) => s + r.payloadBytes, 0)).toBe(3 * 8 * 7 * modelBytes);
   expect(new Set(records.filter((r) => r.round === 2).map((r) => r.modelHash)).size).toBe(1);
 });
+
+test('a disconnected topology is refused for scope "all" (not every origin can arrive) but runs with gossip', async () => {
+  const { erdosRenyi } = await import("../../plugins/topology/erdos-renyi.ts");
+  const islands = { ...input("all"), peers: 4, rounds: 1, topology: erdosRenyi({ p: 0, connected: false }) };
+  await expect(runScenario(defineScenario(islands), { logSink: () => {} })).rejects.toThrow('not connected, but aggregation scope "all" needs every origin');
+  const records: PeerRoundRecord[] = [];
+  const report = await runScenario(defineScenario({ ...islands, swarm: { ...islands.swarm, scope: "neighbours" } }), { logSink: () => {}, onPeerRound: (r) => records.push(r) });
+  expect(report.rounds.length).toBe(1);
+  expect(records.every((r) => r.origins === 1 && r.coverage === 1)).toBe(true); // each island averages only itself
+});
