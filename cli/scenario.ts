@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * bun run scenario <file or name> [--peers N] [--rounds R] [--seed S] [--clock virtual|real] [--report FILE]
+ * bun run scenario <file or name> [--peers N] [--rounds R] [--seed S] [--clock virtual|real] [--report FILE] [--html FILE]
  *                                 [--no-tui] [--baseline fedavg|centralized [--baseline-only]]
  *                                 [--workers N] [--log-level L]
  *
@@ -15,6 +15,8 @@ import { runScenario, type RunStatus } from "../sim/run-scenario.ts";
 import { runBaseline } from "../sim/baseline.ts";
 import { describeBackend } from "../learn/backend.ts";
 import { reportJson, roundLine } from "../sim/report.ts";
+import { renderHtmlReport } from "../report/html.ts";
+import type { PeerRoundRecord } from "../actors/peer-telemetry.ts";
 import type { LogLevel } from "../runtime/log.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
 
@@ -27,6 +29,8 @@ const usage = () => `usage: bun run scenario <file or name> [options]
   --seed S              override the seed (data split, initial model, topology, everything)
   --clock virtual|real  virtual: simulated time and links (deterministic); real: WebSockets on loopback
   --report FILE         write the JSON report to FILE
+  --html FILE           write an HTML report (accuracy and loss per round, completion times per round,
+                        bytes per peer, coverage) with the charts inline
   --baseline KIND       also run a baseline on the same data: fedavg (ideal in-process FedAvg, same seed,
                         splits, initial model and local training) or centralized (one model, all data)
   --workers N           real clock: split the peers over N worker threads (default: 2 when the machine has
@@ -41,7 +45,7 @@ Progress goes to stderr, one line per round to stdout. Exit 0 on success, 1 if t
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "baseline", "log-level", "workers"], booleans: ["no-tui", "help", "baseline-only"] });
+  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "html", "baseline", "log-level", "workers"], booleans: ["no-tui", "help", "baseline-only"] });
   if (args.flags.has("help")) {
     console.log(usage());
     return 0;
@@ -56,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const baselineOnly = args.flags.has("baseline-only");
   if (baselineOnly && !baseline) throw new UsageError("--baseline-only needs --baseline fedavg or --baseline centralized");
   const reportPath = args.flags.get("report");
+  const htmlPath = args.flags.get("html");
+  if (htmlPath === true) throw new UsageError("--html needs a file name");
   if (reportPath === true) throw new UsageError("--report needs a file name");
 
   const ref = args.positionals[0]!;
@@ -84,8 +90,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (workers > 1) say(`[scenario] ${workers} worker threads, ${scenario.peers} peers split between them`);
+  const records: PeerRoundRecord[] = [];
   const report = await runScenario(scenario, {
     workers,
+    onPeerRound: htmlPath ? (r) => void records.push(r) : undefined,
     source: { ref, overrides },
     logLevel: logLevel as LogLevel,
     onRound: (row) => console.log(roundLine(row, scenario.rounds)),
@@ -104,6 +112,10 @@ async function main(argv: string[]): Promise<number> {
   if (typeof reportPath === "string") {
     writeFileSync(reportPath, reportJson(report));
     say(`[scenario] report written to ${reportPath}`);
+  }
+  if (typeof htmlPath === "string") {
+    writeFileSync(htmlPath, await renderHtmlReport(report, records, { description: scenario.description }));
+    say(`[scenario] HTML report written to ${htmlPath}`);
   }
   const incomplete = report.rounds.length < scenario.rounds;
   if (incomplete) say(`[scenario] only ${report.rounds.length} of ${scenario.rounds} rounds finished`);

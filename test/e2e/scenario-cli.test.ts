@@ -36,6 +36,7 @@ describe("bun run scenario", () => {
       [["tiny", "--baseline", "magic"], /--baseline must be fedavg or centralized/],
       [["tiny", "--workers", "2"], /--workers needs the real clock/],
       [["tiny", "--baseline-only"], /--baseline-only needs --baseline/],
+      [["tiny", "--html"], /--html needs a value/],
       [[badFile], /peers/],
     ];
     for (const [args, message] of cases) {
@@ -48,7 +49,8 @@ describe("bun run scenario", () => {
   test("a run prints one line per round and writes the report; --baseline fedavg matches the swarm", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fltorrent-cli-"));
     const file = join(dir, "report.json");
-    const r = await scenario("scenarios/tiny.ts", "--rounds", "2", "--report", file, "--baseline", "fedavg");
+    const html = join(dir, "report.html");
+    const r = await scenario("scenarios/tiny.ts", "--rounds", "2", "--report", file, "--baseline", "fedavg", "--html", html);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split("\n");
     expect(lines.length).toBe(2);
@@ -61,6 +63,9 @@ describe("bun run scenario", () => {
     );
     expect(report.baseline.kind).toBe("fedavg");
     expect(report.baseline.accuracy).toBe(report.final.accuracy);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("tiny");
+    expect(page.match(/<svg/g)?.length).toBe(6); // accuracy, loss, completion, received, sent, coverage
   });
 
   test("--baseline centralized --baseline-only trains one model on all the data, one line per round", async () => {
