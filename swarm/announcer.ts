@@ -28,11 +28,13 @@ export class Announcer {
   constructor(private readonly d: AnnouncerDeps) {}
 
   manifest(s: Session, m: Manifest): void {
-    s.noteManifest(m.round, m.origin);
     const rs = this.d.book.state(m.round);
-    if (!rs || m.origin === this.d.peerId) return;
-    if (rs.origins.has(m.origin)) return;
-    if (this.d.acceptOrigin && !this.d.acceptOrigin(m.origin)) return;
+    // Outside the window, or an origin we do not gather: keep nothing (not even "this session knows it"), so a
+    // peer cannot grow per-session records with manifests we drop.
+    if (!rs) return;
+    if (m.origin !== this.d.peerId && this.d.acceptOrigin && !this.d.acceptOrigin(m.origin)) return;
+    s.noteManifest(m.round, m.origin);
+    if (m.origin === this.d.peerId || rs.origins.has(m.origin)) return;
     if (rs.origins.size >= manifestsPerRoundMax) {
       return this.d.strike(s, new ProtocolError(`more than ${manifestsPerRoundMax} manifests in round ${m.round}`));
     }
@@ -42,8 +44,10 @@ export class Announcer {
       if (!pending) continue;
       v.pending.delete(m.origin);
       const holder = this.d.sessions.get(sid);
-      if (pending.bits && !rs.applyBits(v, info, pending.bits) && holder) {
-        this.d.strike(holder, new ProtocolError(`bitfield for ${m.origin} does not fit ${info.count} pieces`, "have"));
+      if (pending.bits && !rs.applyBits(v, info, pending.bits)) {
+        // The strike may ban and close the holder, dropping its view: count nothing more for it.
+        if (holder) this.d.strike(holder, new ProtocolError(`bitfield for ${m.origin} does not fit ${info.count} pieces`, "have"));
+        continue;
       }
       for (const i of pending.indices) if (i < info.count) rs.markRemoteHas(v, info.offset + i);
     }
