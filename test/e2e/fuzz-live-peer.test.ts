@@ -1082,11 +1082,11 @@ const oneChunkManifest = (round: number, origin: string, chunks = 1): Message =>
 });
 
 describe("live-peer fuzz: findings", () => {
-  // BUG (unbounded memory, no strike): Announcer.manifest calls s.noteManifest(m.round, m.origin) before it checks
-  // that the round is in the window (and before acceptOrigin), and Session.forgetRoundsBefore only runs on
-  // beginRound. A peer that sends manifests for a released round (0 .. current-2) with fresh origin ids grows its
+  // Regression (was: unbounded memory, no strike): Announcer.manifest called s.noteManifest(m.round, m.origin)
+  // before it checked that the round is in the window (and before acceptOrigin), and Session.forgetRoundsBefore only
+  // runs on beginRound. A peer that sends manifests for a released round (0 .. current-2) with fresh origin ids grows its
   // session's manifestsKnown by one entry per ~60-byte frame, forever, and is never struck.
-  test("fixed: manifests for released rounds grow a session's manifestsKnown without bound (and without a strike)", async () => {
+  test("manifests for released rounds leave no per-session record (regression: grew without bound, no strike)", async () => {
     const v = await bareVictim();
     try {
       const a = await v.attacker("atk-a");
@@ -1112,7 +1112,7 @@ describe("live-peer fuzz: findings", () => {
   // closing the session and dropping its view (dropView undoes its availability) — and then the loop still runs
   // markRemoteHas on the dropped view for the stashed haves. availability[p] stays counted for a holder that is
   // gone, so rarest-first ranks that piece as more available than it is, for the rest of the round.
-  test("fixed: a holder banned while its stash is applied leaves a phantom in availability", async () => {
+  test("regression: a holder banned while its stash is applied leaves a phantom in availability", async () => {
     const v = await bareVictim();
     try {
       const a = await v.attacker("atk-a");
