@@ -61,7 +61,9 @@ export function aggregateFromSwarm(input: SwarmAggregateInput): SwarmAggregateRe
       const out = aggregateChunk({ chunk, own, contributions, plugin });
       return { values: out.values, rejected: [...missing, ...out.rejected], used: out.used };
     });
-    weights.set(res.values, chunk.start);
+    // A result with no usable contribution is the computing peer's own values (the memo key does not include
+    // them): keep ours instead.
+    if (res.used.length > 0) weights.set(res.values, chunk.start);
     rejected.push(...res.rejected);
     for (const o of res.used) contributors.add(o);
   }

@@ -12,6 +12,7 @@ import type { Scenario } from "../scenarios/types.ts";
 import { ChunkStore } from "../store/chunk-store.ts";
 import type { LocalLearningService } from "../learn/local-service.ts";
 import { roundsAheadMax } from "../swarm/limits.ts";
+import type { PieceStore } from "../swarm/store-port.ts";
 import { setupLearning } from "./learning-setup.ts";
 import { peerIds } from "./scenario-data.ts";
 
@@ -25,6 +26,12 @@ export interface PeerHostOptions {
   trackerAddress: string;
   log: Logger;
   telemetry: PeerTelemetry;
+  /**
+   * Wraps the process's chunk store as the peers see it (every put, get and release of the swarm and of
+   * aggregation goes through the result). For simulation checkers (sim/vopr); the host still closes the store
+   * itself. @default the store as is
+   */
+  wrapStore?: (store: PieceStore) => PieceStore;
 }
 
 /**
@@ -42,6 +49,8 @@ export class PeerHost {
   private constructor(
     private readonly o: PeerHostOptions,
     private readonly store: ChunkStore,
+    /** `store` as the peers see it (wrapped by `wrapStore`). */
+    private readonly peerStore: PieceStore,
     private readonly learning: LocalLearningService,
     private readonly shards: ReadonlyMap<string, Uint32Array>,
     private readonly devices: ReadonlyMap<string, DeviceProfile>,
@@ -52,7 +61,7 @@ export class PeerHost {
     const { learning, shards } = await setupLearning(s, { yieldToLoop: s.clock === "real" ? yieldToEventLoop : undefined });
     // Prune released rounds: SQLite keeps the live window, not every round of a long run.
     const store = await ChunkStore.open(":memory:", { pruneReleased: true });
-    const host = new PeerHost(o, store, learning, shards, assignDevices(s));
+    const host = new PeerHost(o, store, o.wrapStore ? o.wrapStore(store) : store, learning, shards, assignDevices(s));
     for (const id of o.ids) host.peers.push(await host.build(id));
     return host;
   }
@@ -70,7 +79,7 @@ export class PeerHost {
     await old.close();
     // A crash took the address off the memory network; the new process may listen on it again.
     this.o.net?.faults.restart(`mem://${id}`);
-    for (let r = 0; r <= old.round + roundsAheadMax; r++) this.store.release(id, r);
+    for (let r = 0; r <= old.round + roundsAheadMax; r++) this.peerStore.release(id, r);
     const peer = await this.build(id);
     this.peers[at] = peer;
     return peer;
@@ -98,7 +107,7 @@ export class PeerHost {
       log: o.log.child(n === 1 ? `peer:${id}` : `peer:${id}#${n}`),
       transport,
       trackerAddress: o.trackerAddress,
-      store: this.store,
+      store: this.peerStore,
       device,
       scenario: s,
       importance: s.importance({ rng: rng.split(`importance:${id}`) }),

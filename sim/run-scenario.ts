@@ -1,6 +1,7 @@
 import type { PeerRoundRecord, PeerTelemetry } from "../actors/peer-telemetry.ts";
 import type { Peer } from "../actors/peer.ts";
 import { Tracker } from "../actors/tracker.ts";
+import type { PieceStore } from "../swarm/store-port.ts";
 import { describeBackend } from "../learn/backend.ts";
 import { chunkLayout } from "../learn/chunking.ts";
 import { specFor } from "../learn/models.ts";
@@ -43,6 +44,11 @@ export interface RunScenarioOptions {
   source?: ScenarioSource;
   /** Hook for tests: runs after the world is built, before peers start. */
   setup?: (world: World) => void;
+  /**
+   * Hook for checkers (sim/vopr): wraps the chunk store the peers of this process use, so a checker sees every
+   * put, get and release. One worker only. @default the store as is
+   */
+  wrapStore?: (store: PieceStore) => PieceStore;
 }
 
 export interface RunStatus {
@@ -134,6 +140,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const workers = opts.workers ?? 1;
   if (workers > 1 && s.clock === "virtual") throw new Error("runScenario: a virtual-clock run is one event loop; workers need the real clock");
   if (workers > 1 && s.faults.length > 0) throw new Error(`scenario "${s.name}": faults act on the peers of this process; run it with one worker`);
+  if (workers > 1 && opts.wrapStore) throw new Error("runScenario: wrapStore sees the store of this process; run with one worker");
   if (workers > 1 && !opts.source) throw new Error("runScenario: workers need opts.source (scenario reference and overrides) to load the scenario");
   const hosts: Array<{ start(): Promise<void>; close(): Promise<void> }> = [];
   let local: PeerHost | undefined;
@@ -155,7 +162,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const worstMs = t.joinMs * 8 * t.joinRetries + t.connectMs * t.connectRetries + s.rounds * worstRoundMs + stallSlackMs;
   try {
     if (workers <= 1) {
-      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry });
+      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry, wrapStore: opts.wrapStore });
       hosts.push(local);
     } else {
       const slices = sliceRoster(ids, workers);
