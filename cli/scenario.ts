@@ -12,6 +12,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { ScenarioError, applyOverrides, describeScenario, listScenarios, loadScenario } from "../scenarios/define.ts";
 import { runScenario, type RunStatus } from "../sim/run-scenario.ts";
+import { checkTopology } from "../scenarios/check-topology.ts";
 import { runBaseline } from "../sim/baseline.ts";
 import { describeBackend } from "../learn/backend.ts";
 import { reportJson, roundLine } from "../sim/report.ts";
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     clock: clock as "virtual" | "real" | undefined,
   };
   const scenario = applyOverrides(await loadScenario(ref), overrides);
+  checkTopology(scenario);
   // Faults act on the peers of one process, so a scenario with faults runs in one thread unless told otherwise.
   const workers = args.flags.has("workers") ? intFlag(args, "workers", 1, 1) : scenario.clock === "real" && scenario.faults.length === 0 ? Math.min(2, availableParallelism()) : 1;
   if (workers > 1 && scenario.clock === "virtual") throw new UsageError("--workers needs the real clock: a virtual run is one deterministic event loop");

@@ -26,7 +26,11 @@ describe("bun run scenario", () => {
     const dir = mkdtempSync(join(tmpdir(), "fltorrent-cli-"));
     const badFile = join(dir, "bad.ts");
     writeFileSync(badFile, `import { defineScenario } from ${JSON.stringify(define)};\nimport { ring } from ${JSON.stringify(resolve(import.meta.dir, "../../plugins/topology/ring.ts"))};\nexport default { name: "bad", peers: -3, rounds: 1, topology: ring() };\n`);
+    const oddMesh = join(dir, "odd-mesh.ts");
+    writeFileSync(oddMesh, `import { defineScenario } from ${JSON.stringify(define)};\nimport { mesh } from ${JSON.stringify(resolve(import.meta.dir, "../../plugins/topology/mesh.ts"))};\nexport default defineScenario({ name: "odd", peers: 5, rounds: 1, topology: mesh({ degree: 3 }) });\n`);
     const cases: Array<[string[], RegExp]> = [
+      [[oddMesh], /topology: cannot be built for 5 peers: mesh: 5 peers × degree 3 is odd/],
+      [["tiny", "--peers", "3", "--rounds", "1", "--seed", "4294967296"], /--seed|seed/],
       [[], /name a scenario/],
       [["no-such-scenario"], /no-such-scenario[\s\S]*tiny/],
       [["tiny", "--bogus"], /unknown option --bogus/],
