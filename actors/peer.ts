@@ -14,6 +14,8 @@ import { SwarmNode } from "../swarm/node.ts";
 import type { PieceStore } from "../swarm/store-port.ts";
 import { ProtocolError } from "../swarm/protocol-error.ts";
 import { decodeTracker, encodeTracker } from "./tracker-codec.ts";
+import { CoverageMeter } from "./coverage-meter.ts";
+import { Redialer } from "./redialer.ts";
 import { aggregateFromSwarm } from "./peer-aggregate.ts";
 import type { PeerRoundRecord, PeerTelemetry, RoundTimes } from "./peer-telemetry.ts";
 import type { Scenario } from "../scenarios/types.ts";
@@ -40,13 +42,6 @@ export interface PeerDeps {
   telemetry: PeerTelemetry;
 }
 
-/** First redial of a lost neighbour after this long, doubling per failed attempt up to redialMaxMs. */
-const redialBaseMs = 1000;
-const redialMaxMs = 10_000;
-
-/** Coverage steps worth telling the machine about (it only needs the value at the deadline, or a crossing). */
-const progressStep = 0.02;
-
 /**
  * A peer: the round machine (machines/round.ts) wired to its ports. The machine decides; this class carries out
  * its named actions (dial the tracker, train, publish, aggregate) and reports results back as events.
@@ -64,11 +59,6 @@ export class Peer {
   /** Origins this peer gathers and aggregates: the roster (scope "all") or itself and its neighbours. */
   private origins: string[] = [];
   private originSet = new Set<string>();
-  /** Verified pieces of roster origins held for the active round, and pieces expected (exact, kept incrementally). */
-  private held = 0;
-  private expected = 1;
-  /** held/expected are valid: the active round has begun on this peer. */
-  private counting = false;
   private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
   private model: Float32Array | undefined;
   /** The model this round started from and the locally trained one (undefined if training was abandoned). */
@@ -77,15 +67,14 @@ export class Peer {
   private ticket = 0;
   /** The round the swarm is gathering (set when a round starts; the machine's context is authoritative). */
   private activeRound = 0;
-  private lastProgress = -1;
   private times: RoundTimes = emptyTimes();
   private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
   private stopped = false;
   private tamper: ((before: Float32Array, after: Float32Array) => Float32Array) | undefined;
   private serveTamper: ((data: Uint8Array) => Uint8Array) | undefined;
   private readonly openSessions = new Set<string>();
-  private readonly redials = new Map<string, number>();
-  private readonly redialAttempts = new Map<string, number>();
+  private readonly redialer: Redialer;
+  private readonly coverage: CoverageMeter;
   /** Final machine state once reached. */
   finalState: "done" | "failed" | "left" | undefined;
   lastError: string | undefined;
@@ -94,6 +83,12 @@ export class Peer {
     this.id = deps.id;
     this.clock = deps.clock;
     this.log = deps.log;
+    this.coverage = new CoverageMeter(deps.scenario.swarm.minCompletion, (coverage) => this.send({ type: "swarm.progress", coverage }));
+    this.redialer = new Redialer(deps.clock, {
+      wanted: (peerId) =>
+        !this.stopped && !this.finalState && !this.openSessions.has(peerId) && !this.swarm.isBanned(peerId) && this.neighbourAddresses.some((n) => n.peerId === peerId),
+      dial: (peerId) => this.dialNeighbour(peerId, this.neighbourAddresses.find((n) => n.peerId === peerId)!.address),
+    });
     this.swarm = new SwarmNode(
       {
         peerId: deps.id,
@@ -110,20 +105,20 @@ export class Peer {
       {
         sessionOpened: (peer) => {
           this.openSessions.add(peer);
-          this.redialAttempts.delete(peer);
+          this.redialer.connected(peer);
           this.send({ type: "peer.connected", peer });
         },
         sessionClosed: (peer) => {
           if (!this.openSessions.delete(peer)) return;
           this.send({ type: "link.down", peer });
-          this.scheduleRedial(peer);
+          this.redialer.schedule(peer);
         },
         piece: (round, origin) => this.onPiece(round, origin),
         complete: (round) => {
           if (round === this.activeRound) this.send({ type: "swarm.complete" });
         },
         manifest: (round) => {
-          if (round === this.activeRound) this.recount(round);
+          if (round === this.activeRound) this.coverage.recount(this.swarm.progress(round));
           this.onRoundSeen(round);
         },
         roundAhead: (round) => this.onRoundSeen(round),
@@ -242,8 +237,7 @@ export class Peer {
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.redials.values()) this.clock.clearTimeout(t);
-    this.redials.clear();
+    this.redialer.stop();
     this.actor.stop();
     this.swarm.close();
     this.trackerConn?.close("peer closing");
@@ -323,29 +317,8 @@ export class Peer {
       },
       (e: Error) => {
         this.log.info(`could not dial ${peerId}: ${e.message}`);
-        this.scheduleRedial(peerId);
+        this.redialer.schedule(peerId);
       },
-    );
-  }
-
-  /**
-   * A neighbour this peer dialled is gone (crash, partition, network): dial it again with exponential backoff
-   * until a session opens, the neighbour is banned, or this peer stops. The side that accepted waits to be
-   * redialled, so each link has one owner.
-   */
-  private scheduleRedial(peerId: string): void {
-    const n = this.neighbourAddresses.find((x) => x.peerId === peerId);
-    if (!n || this.stopped || this.finalState || this.redials.has(peerId) || this.swarm.isBanned(peerId)) return;
-    const attempt = this.redialAttempts.get(peerId) ?? 0;
-    this.redialAttempts.set(peerId, attempt + 1);
-    const delay = Math.min(redialMaxMs, redialBaseMs * 2 ** attempt);
-    this.redials.set(
-      peerId,
-      this.clock.setTimeout(() => {
-        this.redials.delete(peerId);
-        if (this.stopped || this.finalState || this.openSessions.has(peerId)) return;
-        this.dialNeighbour(peerId, n.address);
-      }, delay),
     );
   }
 
@@ -354,12 +327,10 @@ export class Peer {
     const layout = this.deps.learning.layout;
     this.times = { ...emptyTimes(), trainStartMs: this.clock.now() };
     this.trained = undefined;
-    this.lastProgress = -1;
     this.roundStart = this.model!;
     // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
     this.swarm.beginRound(round, this.origins, layout.chunks.length);
-    this.recount(round);
-    this.counting = true;
+    this.coverage.begin(this.swarm.progress(round));
     const ticket = ++this.ticket;
     const rng = new SeededRng(hashSeed(this.deps.scenario.seed, "train", this.id, round));
     const startedAt = this.clock.now();
@@ -401,7 +372,7 @@ export class Peer {
       const pieces = chunkPieces(update, layout);
       const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
       this.swarm.publish(manifest, pieces);
-      this.recount(round);
+      this.coverage.recount(this.swarm.progress(round));
       this.times.publishedMs = this.clock.now();
       this.sendSoon({ type: "score.done" });
     } catch (e) {
@@ -412,40 +383,12 @@ export class Peer {
   private beginSwarm(round: number): void {
     this.times.swarmStartMs = this.clock.now();
     if (this.swarm.completedAt(round) !== undefined) return this.sendSoon({ type: "swarm.complete" });
-    this.lastProgress = -1;
-    this.recount(round);
-    this.reportProgress();
+    this.coverage.recount(this.swarm.progress(round));
+    this.coverage.reportNow();
   }
 
   private onPiece(round: number, origin: string): void {
-    // Before the round starts here (pieces of it can arrive early) there is no goal to count against.
-    if (!this.counting || round !== this.activeRound || !this.originSet.has(origin)) return;
-    this.held++;
-    this.reportProgress();
-  }
-
-  /** Recounts held / expected pieces from the swarm (O(origins)): at round start and when a manifest arrives. */
-  private recount(round: number): void {
-    this.held = 0;
-    this.expected = 0;
-    for (const p of this.swarm.progress(round)) {
-      this.held += p.held;
-      this.expected += p.count;
-    }
-    if (this.expected === 0) this.expected = 1;
-  }
-
-  /**
-   * Tells the machine the coverage when it moved a progressStep or crossed minCompletion, so the value the
-   * deadline guard reads is exact at the threshold without an event per piece.
-   */
-  private reportProgress(): void {
-    const c = this.held / this.expected;
-    const min = this.deps.scenario.swarm.minCompletion;
-    const crossed = c >= min && this.lastProgress < min;
-    if (!crossed && c < 1 && c - this.lastProgress < progressStep) return;
-    this.lastProgress = c;
-    this.send({ type: "swarm.progress", coverage: c });
+    if (round === this.activeRound && this.originSet.has(origin)) this.coverage.piece();
   }
 
   private onRoundSeen(round: number): void {

@@ -14,9 +14,8 @@ import type { Peer } from "../../actors/peer.ts";
 import { joinBackoffFactorMax } from "../../machines/round-types.ts";
 import type { Graph } from "../../plugins/topology/types.ts";
 import type { ReportViolation } from "./violation.ts";
+import { redialMaxMs } from "../../actors/redialer.ts";
 
-/** A peer's redial backoff tops out here (actors/peer.ts `redialMaxMs`, mirrored: the peer does not export it). */
-const redialMaxMs = 10_000;
 /** Dial round trips and timer slack on top of the waits below. */
 const reconnectSlackMs = 1000;
 
