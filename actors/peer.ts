@@ -1,46 +1,19 @@
 import { createActor, type Actor } from "xstate";
 import { roundMachine, type RoundContext, type RoundEvent } from "../machines/round.ts";
+import { hashSeed, SeededRng } from "../runtime/rng.ts";
+import type { PeerDeps } from "./peer-deps.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
-import { hashSeed, SeededRng, type Rng } from "../runtime/rng.ts";
-import type { Conn, Transport } from "../net/transport.ts";
-import type { DeviceProfile } from "../plugins/devices/profiles.ts";
-import type { ImportancePlugin } from "../plugins/importance/types.ts";
-import type { AggregationPlugin } from "../plugins/aggregation/types.ts";
-import type { LearningService } from "../learn/service.ts";
 import { chunkPieces } from "../learn/chunking.ts";
 import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
-import type { PieceStore } from "../swarm/store-port.ts";
-import { ProtocolError } from "../swarm/protocol-error.ts";
-import { decodeTracker, encodeTracker } from "./tracker-codec.ts";
+import { TrackerClient, type Admission } from "./tracker-client.ts";
 import { CoverageMeter } from "./coverage-meter.ts";
 import { Redialer } from "./redialer.ts";
 import { aggregateFromSwarm } from "./peer-aggregate.ts";
-import type { PeerRoundRecord, PeerTelemetry, RoundTimes } from "./peer-telemetry.ts";
-import type { Scenario } from "../scenarios/types.ts";
+import { RoundRecorder } from "./round-recorder.ts";
 
-export interface PeerDeps {
-  id: string;
-  swarmId: string;
-  /** Shared token for hello and join. @default "" */
-  auth?: string;
-  clock: Clock;
-  rng: Rng;
-  log: Logger;
-  /** This peer's transport (not yet listening). */
-  transport: Transport;
-  trackerAddress: string;
-  store: PieceStore;
-  device: DeviceProfile;
-  scenario: Scenario;
-  importance: ImportancePlugin;
-  aggregation: AggregationPlugin;
-  learning: LearningService;
-  /** Indices of this peer's examples in the learning service's training set. */
-  shard: Uint32Array;
-  telemetry: PeerTelemetry;
-}
+export type { PeerDeps } from "./peer-deps.ts";
 
 /**
  * A peer: the round machine (machines/round.ts) wired to its ports. The machine decides; this class carries out
@@ -53,8 +26,7 @@ export class Peer {
   private readonly actor: Actor<typeof roundMachine>;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private trackerConn: Conn | undefined;
-  private admitted = false;
+  private readonly tracker: TrackerClient;
   private roster: string[] = [];
   /** Origins this peer gathers and aggregates: the roster (scope "all") or itself and its neighbours. */
   private origins: string[] = [];
@@ -67,8 +39,7 @@ export class Peer {
   private ticket = 0;
   /** The round the swarm is gathering (set when a round starts; the machine's context is authoritative). */
   private activeRound = 0;
-  private times: RoundTimes = emptyTimes();
-  private counterMark = { usefulIn: 0, duplicateIn: 0, payloadOut: 0, wireOut: 0, wireIn: 0, payloadIn: 0 };
+  private readonly recorder: RoundRecorder;
   private stopped = false;
   private tamper: ((before: Float32Array, after: Float32Array) => Float32Array) | undefined;
   private serveTamper: ((data: Uint8Array) => Uint8Array) | undefined;
@@ -83,6 +54,17 @@ export class Peer {
     this.id = deps.id;
     this.clock = deps.clock;
     this.log = deps.log;
+    this.tracker = new TrackerClient({
+      transport: deps.transport,
+      trackerAddress: deps.trackerAddress,
+      swarmId: deps.swarmId,
+      peerId: deps.id,
+      auth: deps.auth ?? "",
+      log: deps.log,
+      onAdmit: (msg) => this.onAdmit(msg),
+      onReject: (reason) => this.send({ type: "tracker.rejected", reason }),
+      onLost: () => this.send({ type: "tracker.lost" }),
+    });
     this.coverage = new CoverageMeter(deps.scenario.swarm.minCompletion, (coverage) => this.send({ type: "swarm.progress", coverage }));
     this.redialer = new Redialer(deps.clock, {
       wanted: (peerId) =>
@@ -128,10 +110,11 @@ export class Peer {
         ban: (peer, reason) => deps.telemetry.fault?.(this.id, `banned ${peer}: ${reason}`),
       },
     );
+    this.recorder = new RoundRecorder(deps.clock, this.swarm.counters);
     const t = deps.scenario.timeouts;
     const machine = roundMachine.provide({
       actions: {
-        requestAdmission: () => this.requestAdmission(),
+        requestAdmission: () => this.tracker.request(),
         connectNeighbours: () => this.connectNeighbours(),
         startTraining: ({ context }) => this.startTraining(context.round),
         abandonTraining: ({ context }) => this.abandon(context.round, "training timed out"),
@@ -240,7 +223,7 @@ export class Peer {
     this.redialer.stop();
     this.actor.stop();
     this.swarm.close();
-    this.trackerConn?.close("peer closing");
+    this.tracker.close("peer closing");
     await this.deps.transport.close();
   }
 
@@ -256,52 +239,14 @@ export class Peer {
     queueMicrotask(() => this.send(ev));
   }
 
-  private requestAdmission(): void {
-    this.trackerConn?.close("retrying admission");
-    this.trackerConn = undefined;
-    const ticket = ++this.ticket;
-    this.deps.transport.dial(this.deps.trackerAddress).then(
-      (conn) => {
-        if (ticket !== this.ticket || this.stopped) return conn.close("stale dial");
-        this.trackerConn = conn;
-        conn.attach({ frame: (f) => this.onTrackerFrame(f), close: (reason) => this.onTrackerClosed(conn, reason) });
-        conn.send(encodeTracker({ t: "join", swarmId: this.deps.swarmId, peerId: this.id, address: this.deps.transport.address, auth: this.deps.auth ?? "" }));
-      },
-      (e: Error) => this.log.info(`tracker unreachable: ${e.message}`),
-    );
-  }
-
-  private onTrackerFrame(frame: Uint8Array): void {
-    let msg;
-    try {
-      msg = decodeTracker(frame);
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.log.warn(`bad tracker frame: ${e.message}`);
-      return;
-    }
-    if (msg.t === "reject") return this.send({ type: "tracker.rejected", reason: msg.reason });
-    if (msg.t !== "admit" || this.admitted) return;
-    if (!msg.roster.includes(this.id)) return this.send({ type: "tracker.rejected", reason: "roster does not include this peer" });
-    this.admitted = true;
+  private onAdmit(msg: Admission): void {
     this.roster = [...msg.roster].sort();
     this.origins = this.deps.scenario.swarm.scope === "neighbours" ? [...new Set([this.id, ...msg.neighbourIds])].sort() : this.roster;
     this.originSet = new Set(this.origins);
     this.neighbourAddresses = msg.neighbours.filter((n) => n.peerId !== this.id);
     this.model = this.deps.learning.initialWeights(msg.modelSeed);
-    this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round });
-    // Neighbours admitted after us may have dialled in before our own admission arrived; the machine counted
-    // nothing then (it knew of no neighbours), so tell it again now.
-    for (const peer of this.openSessions) this.send({ type: "peer.connected", peer });
-  }
-
-  private onTrackerClosed(conn: Conn, reason: string): void {
-    if (this.trackerConn !== conn) return;
-    this.trackerConn = undefined;
-    if (this.admitted && !this.stopped) {
-      this.log.info(`tracker link closed: ${reason}`);
-      this.send({ type: "tracker.lost" });
-    }
+    // Neighbours admitted after us may have dialled in before our own admission arrived: they count already.
+    this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round, connected: this.openSessions.size });
   }
 
   private connectNeighbours(): void {
@@ -325,7 +270,7 @@ export class Peer {
   private startTraining(round: number): void {
     this.activeRound = round;
     const layout = this.deps.learning.layout;
-    this.times = { ...emptyTimes(), trainStartMs: this.clock.now() };
+    this.recorder.start();
     this.trained = undefined;
     this.roundStart = this.model!;
     // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
@@ -373,7 +318,7 @@ export class Peer {
       const manifest = buildManifest({ round, origin: this.id, layoutHash: layout.hash, sampleCount: trained.samples, pieces, importance });
       this.swarm.publish(manifest, pieces);
       this.coverage.recount(this.swarm.progress(round));
-      this.times.publishedMs = this.clock.now();
+      this.recorder.stamp("publishedMs");
       this.sendSoon({ type: "score.done" });
     } catch (e) {
       this.sendSoon({ type: "score.failed", error: (e as Error).message });
@@ -381,7 +326,7 @@ export class Peer {
   }
 
   private beginSwarm(round: number): void {
-    this.times.swarmStartMs = this.clock.now();
+    this.recorder.stamp("swarmStartMs");
     if (this.swarm.completedAt(round) !== undefined) return this.sendSoon({ type: "swarm.complete" });
     this.coverage.recount(this.swarm.progress(round));
     this.coverage.reportNow();
@@ -397,7 +342,7 @@ export class Peer {
 
   private aggregateModel(context: RoundContext): void {
     const round = context.round;
-    this.times.aggregateStartMs = this.clock.now();
+    this.recorder.stamp("aggregateStartMs");
     const coverage = this.swarm.coverage(round);
     try {
       const res = aggregateFromSwarm({
@@ -410,11 +355,8 @@ export class Peer {
       });
       for (const r of res.rejected) this.deps.telemetry.fault?.(this.id, `round ${round}: dropped ${r.origin} chunk ${r.chunk}: ${r.reason}`);
       this.model = res.weights;
-      const evalResult = this.deps.learning.evaluate(res.weights);
-      this.times.doneMs = this.clock.now();
-      const c = this.swarm.counters;
-      const mark = this.counterMark;
-      const record: PeerRoundRecord = {
+      const evalResult = this.deps.learning.evaluate(res.weights, res.modelHash);
+      const record = this.recorder.finish({
         peer: this.id,
         round,
         outcome: context.outcome ?? "degraded",
@@ -427,23 +369,11 @@ export class Peer {
         trainLoss: this.trained?.loss,
         samples: this.trained?.samples ?? 0,
         modelHash: res.modelHash,
-        times: { ...this.times },
-        usefulIn: c.usefulIn - mark.usefulIn,
-        duplicateIn: c.duplicateIn - mark.duplicateIn,
-        payloadIn: c.payloadIn - mark.payloadIn,
-        payloadOut: c.payloadOut - mark.payloadOut,
-        wireOut: c.wireOut - mark.wireOut,
-        wireIn: c.wireIn - mark.wireIn,
-      };
-      this.counterMark = { usefulIn: c.usefulIn, duplicateIn: c.duplicateIn, payloadOut: c.payloadOut, wireOut: c.wireOut, wireIn: c.wireIn, payloadIn: c.payloadIn };
+      });
       this.deps.telemetry.round?.(record);
       this.sendSoon({ type: "aggregate.done", accuracy: evalResult.accuracy });
     } catch (e) {
       this.sendSoon({ type: "aggregate.failed", error: (e as Error).message });
     }
   }
-}
-
-function emptyTimes(): RoundTimes {
-  return { trainStartMs: 0, publishedMs: undefined, swarmStartMs: undefined, aggregateStartMs: undefined, doneMs: undefined };
 }

@@ -69,8 +69,8 @@ export class LocalLearningService implements LearningService {
     });
   }
 
-  evaluate(weights: Float32Array): EvalResult {
-    const key = Buffer.from(sha256(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))).toString("hex");
+  evaluate(weights: Float32Array, modelHash?: string): EvalResult {
+    const key = modelHash ?? Buffer.from(sha256(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))).toString("hex");
     let r = this.evals.get(key);
     if (!r) {
       r = this.opts.trainer.evaluate(weights, this.opts.test);

@@ -19,8 +19,8 @@ export interface LearningService {
    * on the arguments, never on the order. The result never aliases the input.
    */
   train(weights: Float32Array, shard: Uint32Array, rng: Rng, weight?: number): Promise<TrainResult>;
-  /** Accuracy and loss on the held-out test set (memoised by the model's hash). */
-  evaluate(weights: Float32Array): EvalResult;
+  /** Accuracy and loss on the held-out test set, memoised by the model's hash (pass it when already computed). */
+  evaluate(weights: Float32Array, modelHash?: string): EvalResult;
   /** Compute time a device of speed 1 spends training `samples` examples for the scenario's epochs (virtual clock). */
   trainComputeMs(samples: number): number;
   /**

@@ -63,7 +63,11 @@ export interface RoundContext {
 }
 
 export type RoundEvent =
-  | { type: "tracker.admitted"; neighbours: number; round: number }
+  /**
+   * `connected`: neighbour sessions already open when the admission arrives (later joiners may dial in first).
+   * @default 0
+   */
+  | { type: "tracker.admitted"; neighbours: number; round: number; connected?: number }
   | { type: "tracker.rejected"; reason: string }
   | { type: "tracker.lost" }
   | { type: "peer.connected"; peer: string }

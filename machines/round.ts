@@ -52,7 +52,10 @@ export const roundMachine = setup({
     ...effects,
     admit: assign(({ context, event }) => {
       assertEvent(event, "tracker.admitted");
-      return { ...freshRound, expectedNeighbours: Math.max(0, Math.floor(event.neighbours)), round: clampRound(context, event.round) };
+      const expectedNeighbours = Math.max(0, Math.floor(event.neighbours));
+      // Before admission no neighbour is known, so sessions that opened early are counted here, not on arrival.
+      const connectedNeighbours = Math.min(expectedNeighbours, Math.max(0, Math.floor(event.connected ?? 0)));
+      return { ...freshRound, expectedNeighbours, connectedNeighbours, round: clampRound(context, event.round) };
     }),
     countJoinAttempt: assign({ joinAttempts: ({ context }) => context.joinAttempts + 1 }),
     countConnectAttempt: assign({ connectAttempts: ({ context }) => context.connectAttempts + 1 }),

@@ -81,10 +81,13 @@ export function expectedDelayMs(c: RoundContext, name: RoundStateName): number {
 export function eventsFor(s: RoundSnapshot, input: RoundInput = modelInput): WalkEvent[] {
   const r = s.context.round;
   const byType: { [K in RoundEventType]: Array<Extract<RoundEvent, { type: K }>> } = {
-    // A round past the last is clamped by `admit`.
-    "tracker.admitted": neighbourCounts.flatMap((neighbours) =>
-      [0, input.rounds - 1, input.rounds].map((round) => ({ type: "tracker.admitted" as const, neighbours, round })),
-    ),
+    // A round past the last is clamped by `admit`; `connected` counts sessions opened before admission (capped at
+    // the neighbours: 3 exceeds every count here).
+    "tracker.admitted": neighbourCounts.flatMap((neighbours) => [
+      ...[0, input.rounds - 1, input.rounds].map((round) => ({ type: "tracker.admitted" as const, neighbours, round })),
+      { type: "tracker.admitted" as const, neighbours, round: 0, connected: 1 },
+      { type: "tracker.admitted" as const, neighbours, round: 0, connected: 3 },
+    ]),
     "tracker.rejected": [{ type: "tracker.rejected", reason: "full" }],
     "tracker.lost": [{ type: "tracker.lost" }],
     "peer.connected": [{ type: "peer.connected", peer: "n" }],

@@ -67,6 +67,22 @@ function toTrain(p: ReturnType<typeof peer>, neighbours = 1, round = 0) {
 
 const trainDone: RoundEvent = { type: "train.done", loss: 0.5, samples: 600 };
 
+describe("round machine: sessions opened before admission", () => {
+  test("admitted with every neighbour already connected goes straight to train; partly connected waits for the rest", () => {
+    const all = peer();
+    all.send({ type: "tracker.admitted", neighbours: 2, round: 0, connected: 2 });
+    expect([all.state(), all.ctx().connectedNeighbours]).toEqual(["train", 2]);
+    const some = peer();
+    some.send({ type: "tracker.admitted", neighbours: 3, round: 0, connected: 5 }); // capped at the neighbours
+    expect(some.ctx().connectedNeighbours).toBe(3);
+    const half = peer();
+    half.send({ type: "tracker.admitted", neighbours: 2, round: 0, connected: 1 });
+    expect(half.state()).toBe("connect");
+    half.send({ type: "peer.connected", peer: "b" });
+    expect(half.state()).toBe("train");
+  });
+});
+
 describe("round machine: happy path", () => {
   test("three rounds to done, effects in order with the right round numbers", async () => {
     const p = peer();

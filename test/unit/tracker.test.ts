@@ -101,3 +101,48 @@ describe("tracker", () => {
     expect(() => new Tracker({ swarmId: "s", scenario: "t", roster: ["a"], graph: new Map([["a", ["b"]]]), modelSeed: 1, transport: net.node("mem://t", link) })).toThrow("not in the roster");
   });
 });
+
+describe("tracker client", () => {
+  test("admitted once; an admit that leaves this peer out of the roster is a rejection; the link's loss after admission is reported", async () => {
+    const { TrackerClient } = await import("../../actors/tracker-client.ts");
+    const { silentLogger } = await import("../../runtime/log.ts");
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork({ clock, rng: new SeededRng(1) });
+    const fake = net.node("mem://tracker", link);
+    const served: Conn[] = [];
+    await fake.listen((c) => {
+      served.push(c);
+      c.attach({ frame: () => {}, close: () => {} });
+    });
+    const admit = (roster: string[]) =>
+      encodeTracker({ t: "admit", round: 0, modelSeed: 1, scenario: "t", roster, neighbours: [], expectedNeighbours: 0, neighbourIds: [] });
+    const seen: string[] = [];
+    const make = (id: string) =>
+      new TrackerClient({
+        transport: net.node(`mem://${id}`, link),
+        trackerAddress: "mem://tracker",
+        swarmId: "s",
+        peerId: id,
+        auth: "",
+        log: silentLogger,
+        onAdmit: () => seen.push(`${id} admitted`),
+        onReject: (r) => seen.push(`${id} rejected: ${r}`),
+        onLost: () => seen.push(`${id} lost`),
+      });
+    const a = make("a");
+    a.request();
+    await clock.run();
+    served[0]!.send(admit(["a", "b"]));
+    served[0]!.send(admit(["a", "b"])); // a second admit changes nothing
+    await clock.run();
+    served[0]!.close("tracker gone");
+    await clock.run();
+    const b = make("b");
+    b.request();
+    await clock.run();
+    served[1]!.send(admit(["a"]));
+    await clock.run();
+    expect(seen).toEqual(["a admitted", "a lost", "b rejected: roster does not include this peer"]);
+    expect([a.admitted, b.admitted]).toEqual([true, false]);
+  });
+});
