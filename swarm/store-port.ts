@@ -23,3 +23,26 @@ export interface PieceStore {
   readonly shouldFlush: boolean;
   flush(): Promise<void>;
 }
+
+/**
+ * A PieceStore that forwards every call to `inner`: the base for decorators that watch or check what goes in and
+ * out (the VOPR's audit, tests' checked stores). Override what you watch and call `super`.
+ */
+export class ForwardingStore implements PieceStore {
+  constructor(readonly inner: PieceStore) {}
+  put(holder: PeerId, key: PieceKey, sha256: Uint8Array, data: Uint8Array): void {
+    this.inner.put(holder, key, sha256, data);
+  }
+  get(sha256: Uint8Array): Uint8Array | undefined {
+    return this.inner.get(sha256);
+  }
+  release(holder: PeerId, round: number): void {
+    this.inner.release(holder, round);
+  }
+  get shouldFlush(): boolean {
+    return this.inner.shouldFlush;
+  }
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { Peer } from "../../actors/peer.ts";
 import { bytesEqual, sha256 } from "../../swarm/hash.ts";
-import type { PieceKey, PieceStore } from "../../swarm/store-port.ts";
+import { ForwardingStore, type PieceKey, type PieceStore } from "../../swarm/store-port.ts";
 import type { ReportViolation } from "./violation.ts";
 
 /** round → `${origin}#${index}` → hex digest, per peer incarnation. */
@@ -27,25 +27,21 @@ export class StoreAudit {
 
   wrap(inner: PieceStore): PieceStore {
     const audit = this;
-    return {
-      put(holder, key, digest, data) {
+    return new (class extends ForwardingStore {
+      override put(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {
         audit.onPut(holder, key, digest, data);
-        inner.put(holder, key, digest, data);
-      },
-      get(digest) {
-        const bytes = inner.get(digest);
+        super.put(holder, key, digest, data);
+      }
+      override get(digest: Uint8Array): Uint8Array | undefined {
+        const bytes = super.get(digest);
         if (bytes) audit.onGet(digest, bytes);
         return bytes;
-      },
-      release(holder, round) {
+      }
+      override release(holder: string, round: number): void {
         audit.storedRounds.get(holder)?.delete(round);
-        inner.release(holder, round);
-      },
-      get shouldFlush() {
-        return inner.shouldFlush;
-      },
-      flush: () => inner.flush(),
-    };
+        super.release(holder, round);
+      }
+    })(inner);
   }
 
   private onPut(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {

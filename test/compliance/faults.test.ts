@@ -5,9 +5,7 @@ import { battery, byzantine, churn, corrupt, crash, flapping, intermittent, part
 import { crashStates, type CrashState } from "../../plugins/faults/crash.ts";
 import type { PartitionOptions } from "../../plugins/faults/partition.ts";
 import { describePlugin } from "../../plugins/plugin.ts";
-import { ring } from "../../plugins/topology/ring.ts";
-import { defineScenario, type ScenarioInput } from "../../scenarios/define.ts";
-import { runScenario } from "../../sim/run-scenario.ts";
+import { runSmallSwarm } from "../sim/small-swarm.ts";
 import { actions, fakeWorld, faultsCompliance, runFault, suiteRoster } from "./faults-suite.ts";
 import { ids } from "./topology-suite.ts";
 
@@ -295,23 +293,7 @@ describe("partition({ groups })", () => {
 
 // ---- whole runs: the new options against the real round machine and memory network -----------------------
 
-const base: ScenarioInput = {
-  name: "faults-compliance",
-  peers: 10,
-  rounds: 4,
-  topology: ring({ degree: 4 }),
-  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 1000, testExamples: 400, features: 20, classes: 4 },
-  model: { kind: "mlp", hidden: [16] },
-  training: { epochs: 1 },
-  swarm: { maxChunkFloats: 64, deadlineMs: 5000, graceMs: 2000 },
-};
-
-async function run(input: Partial<ScenarioInput>) {
-  const records: PeerRoundRecord[] = [];
-  const faults: string[] = [];
-  const report = await runScenario(defineScenario({ ...base, ...input }), { logSink: () => {}, onPeerRound: (r) => records.push(r), onFault: (p, w) => faults.push(`${p}: ${w}`) });
-  return { report, records, faults };
-}
+const run = runSmallSwarm;
 
 describe("the new options in whole runs", () => {
   test("crash({ inState: 'aggregate' }): the same peers die, but after their round-1 update is out: round 1 aggregates all ten origins, later rounds seven", async () => {

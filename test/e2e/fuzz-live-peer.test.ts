@@ -38,7 +38,7 @@ import type { Message } from "../../swarm/messages.ts";
 import { SwarmNode } from "../../swarm/node.ts";
 import type { RoundBook } from "../../swarm/rounds.ts";
 import type { Session } from "../../swarm/session.ts";
-import type { PieceKey, PieceStore } from "../../swarm/store-port.ts";
+import { ForwardingStore, type PieceKey } from "../../swarm/store-port.ts";
 import { FrameGen, type FrameKind, type FrameTarget, fakeUpdate, isFakeOrigin, oversizeFrame, randomBytes, type Update } from "./fuzz-frames.ts";
 
 const seed = process.env.FUZZ_SEED === undefined ? 0x5eed5 : Number(process.env.FUZZ_SEED);
@@ -74,27 +74,17 @@ const slowUplinkBytesPerSec = 64 * 1024;
 // ---- peers ---------------------------------------------------------------------------------------------
 
 /** A PieceStore that flags any put whose bytes do not hash to the digest, or whose digest is not the manifest's. */
-class CheckedStore implements PieceStore {
+class CheckedStore extends ForwardingStore {
   readonly bad: string[] = [];
   manifestDigest: (key: PieceKey) => Uint8Array | undefined = () => undefined;
-  constructor(readonly inner: ChunkStore) {}
-  put(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {
+  constructor(override readonly inner: ChunkStore) {
+    super(inner);
+  }
+  override put(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {
     const want = this.manifestDigest(key);
     if (!bytesEqual(sha256(data), digest)) this.bad.push(`${holder} stored ${key.round}/${key.origin}#${key.index}: bytes do not hash to the digest`);
     else if (!want || !bytesEqual(want, digest)) this.bad.push(`${holder} stored ${key.round}/${key.origin}#${key.index} under a digest not in its manifest`);
-    this.inner.put(holder, key, digest, data);
-  }
-  get(digest: Uint8Array): Uint8Array | undefined {
-    return this.inner.get(digest);
-  }
-  release(holder: string, round: number): void {
-    this.inner.release(holder, round);
-  }
-  get shouldFlush(): boolean {
-    return this.inner.shouldFlush;
-  }
-  flush(): Promise<void> {
-    return this.inner.flush();
+    super.put(holder, key, digest, data);
   }
 }
 

@@ -11,19 +11,11 @@ import { VirtualClock } from "../../runtime/clock.ts";
 import { SeededRng } from "../../runtime/rng.ts";
 import { defineScenario, type ScenarioInput } from "../../scenarios/define.ts";
 import { runScenario, type World } from "../../sim/run-scenario.ts";
+import { smallSwarm } from "./small-swarm.ts";
 
 // The rest of the fault plugins, on the virtual clock (deterministic: exact counts can be asserted). Rounds of this
 // scenario take ~150 ms of virtual time when nothing goes wrong; the swarm deadline is 5 s.
-const base: ScenarioInput = {
-  name: "faults-more",
-  peers: 10,
-  rounds: 4,
-  topology: ring({ degree: 4 }),
-  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 1000, testExamples: 400, features: 20, classes: 4 },
-  model: { kind: "mlp", hidden: [16] },
-  training: { epochs: 1 },
-  swarm: { maxChunkFloats: 64, deadlineMs: 5000, graceMs: 2000 },
-};
+const base = smallSwarm;
 
 async function run(input: Partial<ScenarioInput>) {
   const records: PeerRoundRecord[] = [];

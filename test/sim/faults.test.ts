@@ -1,28 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import type { PeerRoundRecord } from "../../actors/peer-telemetry.ts";
 import { byzantine, crash, partition } from "../../plugins/faults/index.ts";
 import { ring } from "../../plugins/topology/ring.ts";
-import { defineScenario, type ScenarioInput } from "../../scenarios/define.ts";
-import { runScenario } from "../../sim/run-scenario.ts";
+import { runSmallSwarm, smallSwarm } from "./small-swarm.ts";
+import { defineScenario } from "../../scenarios/define.ts";
 
 // Fault plugins in the scenario DSL, on the virtual clock (deterministic, so exact counts can be asserted).
-const base: ScenarioInput = {
-  name: "faults",
-  peers: 10,
-  rounds: 4,
-  topology: ring({ degree: 4 }),
-  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 1000, testExamples: 400, features: 20, classes: 4 },
-  model: { kind: "mlp", hidden: [16] },
-  training: { epochs: 1 },
-  swarm: { maxChunkFloats: 64, deadlineMs: 5000, graceMs: 2000 },
-};
-
-async function run(input: Partial<ScenarioInput>) {
-  const records: PeerRoundRecord[] = [];
-  const faults: string[] = [];
-  const report = await runScenario(defineScenario({ ...base, ...input }), { logSink: () => {}, onPeerRound: (r) => records.push(r), onFault: (p, w) => faults.push(`${p}: ${w}`) });
-  return { report, records, faults };
-}
+const run = runSmallSwarm;
+const base = smallSwarm;
 
 describe("fault plugins", () => {
   test("crash({ fraction: 0.3, atRound: 1 }): three peers die as round 1 starts; the seven survivors finish every round", async () => {

@@ -6,34 +6,15 @@ import { completionTimes, peerBytes, peersByDesc } from "../../report/series.ts"
 import { renameDefIds, renderSvg } from "../../report/svg.ts";
 import type { ScenarioReport } from "../../sim/report.ts";
 import { fold } from "../../sim/round-rows.ts";
+import { roundRecord } from "./round-record.ts";
 
 const CHARTS = ["accuracy", "loss", "completion", "received", "sent", "coverage"] as const;
 
 function rec(peer: string, round: number, over: Partial<PeerRoundRecord> & { trainStartMs?: number; doneMs?: number | undefined } = {}): PeerRoundRecord {
   const { trainStartMs = 1000 * round, doneMs: done, ...rest } = over;
   const doneMs = "doneMs" in over ? done : 1000 * round + 600; // an explicit undefined: never finished
-  return {
-    peer,
-    round,
-    outcome: "complete",
-    degraded: false,
-    coverage: 1,
-    weightedCoverage: 1,
-    origins: 3,
-    accuracy: 0.5 + 0.1 * round,
-    loss: 1 - 0.2 * round,
-    trainLoss: 1,
-    samples: 10,
-    modelHash: "h",
-    times: { trainStartMs, publishedMs: trainStartMs + 100, swarmStartMs: trainStartMs + 100, aggregateStartMs: trainStartMs + 500, doneMs },
-    usefulIn: 1000,
-    duplicateIn: 10,
-    payloadIn: 1010,
-    payloadOut: 900,
-    wireOut: 1000,
-    wireIn: 1100,
-    ...rest,
-  };
+  const times = { trainStartMs, publishedMs: trainStartMs + 100, swarmStartMs: trainStartMs + 100, aggregateStartMs: trainStartMs + 500, doneMs };
+  return roundRecord(peer, round, times, { accuracy: 0.5 + 0.1 * round, loss: 1 - 0.2 * round, ...rest });
 }
 
 /** A report whose rows are folded from the records the way a run folds them. */

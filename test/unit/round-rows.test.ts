@@ -2,31 +2,11 @@ import { describe, expect, test } from "bun:test";
 import type { PeerRoundRecord } from "../../actors/peer-telemetry.ts";
 import { fold, RoundRows } from "../../sim/round-rows.ts";
 import type { RoundRow } from "../../sim/report.ts";
+import { roundRecord } from "./round-record.ts";
 
 function rec(peer: string, round: number, over: Partial<PeerRoundRecord> & { doneMs?: number; publishedMs?: number; aggregateStartMs?: number } = {}): PeerRoundRecord {
   const { doneMs = 100 * (round + 1), publishedMs = 100 * round + 10, aggregateStartMs = 100 * round + 90, ...rest } = over;
-  return {
-    peer,
-    round,
-    outcome: "complete",
-    degraded: false,
-    coverage: 1,
-    weightedCoverage: 1,
-    origins: 3,
-    accuracy: 0.5,
-    loss: 1,
-    trainLoss: 1,
-    samples: 10,
-    modelHash: "h",
-    times: { trainStartMs: 100 * round, publishedMs, swarmStartMs: publishedMs, aggregateStartMs, doneMs },
-    usefulIn: 1000,
-    duplicateIn: 10,
-    payloadIn: 1010,
-    payloadOut: 900,
-    wireOut: 1000,
-    wireIn: 1100,
-    ...rest,
-  };
+  return roundRecord(peer, round, { trainStartMs: 100 * round, publishedMs, swarmStartMs: publishedMs, aggregateStartMs, doneMs }, rest);
 }
 
 describe("round rows", () => {

@@ -9,33 +9,23 @@ import { bytesEqual, sha256, toHex } from "../../swarm/hash.ts";
 import { buildManifest, splitPieces } from "../../swarm/manifest.ts";
 import type { Manifest, Message } from "../../swarm/messages.ts";
 import { SwarmNode, type SwarmNodeOptions } from "../../swarm/node.ts";
-import type { PieceKey, PieceStore } from "../../swarm/store-port.ts";
+import { ForwardingStore, type PieceKey } from "../../swarm/store-port.ts";
 
 const fast: LinkProfile = { uplinkBytesPerSec: 1_000_000, downlinkBytesPerSec: 1_000_000, latencyMs: 10 };
 /** Give up long after any of these small transfers should have finished. */
 const deadlineMs = 120_000;
 
 /** A PieceStore that checks every put against its digest: an unverified piece reaching storage is a found bug. */
-class CheckedStore implements PieceStore {
+class CheckedStore extends ForwardingStore {
   readonly badPuts: string[] = [];
   puts = 0;
-  constructor(readonly inner: ChunkStore) {}
-  put(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {
+  constructor(override readonly inner: ChunkStore) {
+    super(inner);
+  }
+  override put(holder: string, key: PieceKey, digest: Uint8Array, data: Uint8Array): void {
     this.puts++;
     if (!bytesEqual(sha256(data), digest)) this.badPuts.push(`${holder} ${key.origin}#${key.index}`);
-    this.inner.put(holder, key, digest, data);
-  }
-  get(digest: Uint8Array): Uint8Array | undefined {
-    return this.inner.get(digest);
-  }
-  release(holder: string, round: number): void {
-    this.inner.release(holder, round);
-  }
-  get shouldFlush(): boolean {
-    return this.inner.shouldFlush;
-  }
-  flush(): Promise<void> {
-    return this.inner.flush();
+    super.put(holder, key, digest, data);
   }
 }
 
