@@ -41,5 +41,7 @@ export interface PeerTelemetry {
   state?(peer: string, state: string, round: number): void;
   round?(record: PeerRoundRecord): void;
   fault?(peer: string, what: string): void;
+  /** Peer `by` banned `peer` for the rest of the run. */
+  ban?(peer: string, by: string, reason: string): void;
   finished?(peer: string, how: "done" | "failed" | "left"): void;
 }

@@ -4,6 +4,7 @@ import { hashSeed, SeededRng } from "../runtime/rng.ts";
 import type { PeerDeps } from "./peer-deps.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
+import type { PeerSample } from "../telemetry/peer-sampler.ts";
 import { chunkPieces } from "../learn/chunking.ts";
 import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
@@ -107,7 +108,7 @@ export class Peer {
         strike: (peer, err) => {
           if (err.message.includes("hash")) this.send({ type: "piece.corrupt", from: peer });
         },
-        ban: (peer, reason) => deps.telemetry.fault?.(this.id, `banned ${peer}: ${reason}`),
+        ban: (peer, reason) => deps.telemetry.ban?.(peer, this.id, reason),
       },
     );
     this.recorder = new RoundRecorder(deps.clock, this.swarm.counters);
@@ -173,6 +174,12 @@ export class Peer {
 
   get round(): number {
     return this.actor.getSnapshot().context.round;
+  }
+
+  /** For telemetry (telemetry/peer-sampler.ts): the gathered round's per-origin pieces and the payload bytes moved. */
+  sample(): PeerSample {
+    const c = this.swarm.counters;
+    return { round: this.activeRound, progress: this.swarm.progress(this.activeRound), up: c.payloadOut, down: c.payloadIn };
   }
 
   get state(): string {

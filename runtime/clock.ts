@@ -139,6 +139,8 @@ export class VirtualClock implements Clock {
   private readonly live = new Set<TimerId>();
   private readonly pending = new Set<Promise<unknown>>();
   private firedTotal = 0;
+  /** Set while paused: `run` waits on it before firing the next event. */
+  private gate: { promise: Promise<void>; open: () => void } | undefined;
 
   constructor(startMs = 0) {
     this.t = startMs;
@@ -172,6 +174,26 @@ export class VirtualClock implements Clock {
     return work;
   }
 
+  /**
+   * Holds time still (a person pressed pause): `run` fires no event until `setPaused(false)`. Work already
+   * running finishes; nothing is reordered, so a paused run replays like an unpaused one.
+   */
+  setPaused(paused: boolean): void {
+    if (paused && !this.gate) {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      this.gate = { promise, open };
+    } else if (!paused && this.gate) {
+      const g = this.gate;
+      this.gate = undefined;
+      g.open();
+    }
+  }
+
+  get paused(): boolean {
+    return this.gate !== undefined;
+  }
+
   /** Armed timers (cancelled ones are dropped lazily and not counted). */
   get pendingTimers(): number {
     return this.live.size;
@@ -184,6 +206,10 @@ export class VirtualClock implements Clock {
     for (;;) {
       if (this.pending.size > 0) await this.settle();
       if (opts.stopWhen?.()) return { events, nowMs: this.t, reason: "stopped" };
+      if (this.gate) {
+        await this.gate.promise;
+        continue;
+      }
       const next = this.nextLive();
       if (!next) {
         if (this.pending.size > 0) continue;

@@ -23,11 +23,14 @@ async function handle(m: ToWorker): Promise<void> {
       ids: m.ids,
       clock,
       trackerAddress: m.trackerAddress,
-      log: createLogger({ clock, level: m.logLevel }),
+      // Log lines go to the main thread, which owns the terminal (a TUI may be drawing on it).
+      log: createLogger({ clock, level: m.logLevel, sink: (line) => post({ t: "log", line }) }),
+      onSample: m.sample ? (events) => post({ t: "sampled", events }) : undefined,
       telemetry: {
         state: (peer, state, round) => post({ t: "state", peer, state, round }),
         round: (record) => post({ t: "round", record }),
         fault: (peer, what) => post({ t: "fault", peer, what }),
+        ban: (peer, by, reason) => post({ t: "ban", peer, by, reason }),
         finished: (peer, how) => post({ t: "finished", peer, how }),
       },
     });

@@ -14,6 +14,8 @@ import type { LocalLearningService } from "../learn/local-service.ts";
 import { roundsAheadMax } from "../swarm/limits.ts";
 import type { PieceStore } from "../swarm/store-port.ts";
 import { setupLearning } from "./learning-setup.ts";
+import { PeerSampler } from "../telemetry/peer-sampler.ts";
+import type { TelemetryEvent } from "../telemetry/events.ts";
 import { peerIds } from "./scenario-data.ts";
 
 export interface PeerHostOptions {
@@ -32,6 +34,8 @@ export interface PeerHostOptions {
    * itself. @default the store as is
    */
   wrapStore?: (store: PieceStore) => PieceStore;
+  /** Sampled piece progress and byte counters of this host's peers, every `sampleEveryMs`. @default not sampled */
+  onSample?: (events: TelemetryEvent[]) => void;
 }
 
 /**
@@ -45,6 +49,7 @@ export class PeerHost {
   private readonly memoryNodes = new Map<string, Transport>();
   /** Incarnations built per peer id (1 = the original), so a restarted peer draws fresh randomness. */
   private readonly incarnations = new Map<string, number>();
+  private readonly sampler: PeerSampler | undefined;
 
   private constructor(
     private readonly o: PeerHostOptions,
@@ -54,7 +59,9 @@ export class PeerHost {
     private readonly learning: LocalLearningService,
     private readonly shards: ReadonlyMap<string, Uint32Array>,
     private readonly devices: ReadonlyMap<string, DeviceProfile>,
-  ) {}
+  ) {
+    this.sampler = o.onSample ? new PeerSampler(o.clock, () => this.peers, o.onSample) : undefined;
+  }
 
   static async create(o: PeerHostOptions): Promise<PeerHost> {
     const s = o.scenario;
@@ -121,9 +128,11 @@ export class PeerHost {
   /** Starts every peer (listen, then join). */
   async start(): Promise<void> {
     for (const p of this.peers) await p.start();
+    this.sampler?.start();
   }
 
   async close(): Promise<void> {
+    this.sampler?.stop();
     await Promise.allSettled(this.peers.map((p) => p.close()));
     await this.store.close();
   }

@@ -28,6 +28,8 @@ export interface RoundRow {
 }
 
 export interface ScenarioReport {
+  /** Present only when the run was stopped early (q in the TUI, Ctrl-C): why. Its rounds are those every peer finished. */
+  stopped?: string;
   scenario: string;
   seed: number;
   clock: "virtual" | "real";

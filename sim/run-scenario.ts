@@ -17,6 +17,9 @@ import { allGatherLowerBoundMs } from "./lower-bound.ts";
 import { assignDevices, PeerHost, swarmIdOf } from "./peer-host.ts";
 import type { RoundRow, ScenarioReport } from "./report.ts";
 import { RoundRows } from "./round-rows.ts";
+import { RunEvents } from "./run-events.ts";
+import type { RunControl } from "./run-control.ts";
+import type { TelemetryEvent, TelemetrySink } from "../telemetry/events.ts";
 import { faultWorlds } from "./fault-world.ts";
 import { dataShapeOf, peerIds } from "./scenario-data.ts";
 import { sliceRoster, WorkerHost, type ScenarioSource } from "./worker-host.ts";
@@ -49,6 +52,13 @@ export interface RunScenarioOptions {
    * put, get and release. One worker only. @default the store as is
    */
   wrapStore?: (store: PieceStore) => PieceStore;
+  /**
+   * Where the run's telemetry goes (the TUI's bus, the run DB, a monitor): states, sampled piece progress and
+   * bytes, rounds, faults, bans. @default none (nothing sampled)
+   */
+  telemetry?: TelemetrySink;
+  /** Pause (virtual clock) and stop from outside; a stopped run resolves with the rounds finished so far. */
+  control?: RunControl;
 }
 
 export interface RunStatus {
@@ -114,7 +124,15 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const allFinished = () => finishedPeers.size === ids.length && comebacks.size === 0;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
-  const rows = new RoundRows(ids, startMs, lowerBoundMs, opts.onRound);
+  const events = new RunEvents(clock, opts.telemetry);
+  events.started(s, devices);
+  const rows = new RoundRows(ids, startMs, lowerBoundMs, (row) => {
+    events.round(row);
+    opts.onRound?.(row);
+  });
+  const onSample = events.enabled ? (batch: TelemetryEvent[]) => events.batch(batch) : undefined;
+  const control = opts.control;
+  const stopNow = () => control?.stopped !== undefined;
   const states = new Map<string, string>();
   const peerRounds = new Map<string, number>();
   const stateListeners: Array<(peer: string, state: string, round: number) => void> = [];
@@ -122,13 +140,22 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
     state: (peer, state, round) => {
       states.set(peer, state);
       peerRounds.set(peer, round);
+      events.state(peer, state, round);
       for (const l of stateListeners) l(peer, state, round);
     },
     round: (r) => {
       opts.onPeerRound?.(r);
+      events.peerRound(r);
       rows.add(r);
     },
-    fault: opts.onFault,
+    fault: (peer, what) => {
+      events.fault(peer, what);
+      opts.onFault?.(peer, what);
+    },
+    ban: (peer, by, reason) => {
+      events.ban(peer, by, reason);
+      opts.onFault?.(by, `banned ${peer}: ${reason}`);
+    },
     finished: (peer, how) => {
       finishedPeers.add(peer);
       rows.stop(peer);
@@ -144,6 +171,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   if (workers > 1 && !opts.source) throw new Error("runScenario: workers need opts.source (scenario reference and overrides) to load the scenario");
   const hosts: Array<{ start(): Promise<void>; close(): Promise<void> }> = [];
   let local: PeerHost | undefined;
+  const unwatchLater: Array<() => void> = [];
 
   const statusEvery = opts.statusEveryMs ?? 5000;
   let statusTimer: number | undefined;
@@ -162,13 +190,13 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const worstMs = t.joinMs * 8 * t.joinRetries + t.connectMs * t.connectRetries + s.rounds * worstRoundMs + stallSlackMs;
   try {
     if (workers <= 1) {
-      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry, wrapStore: opts.wrapStore });
+      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry, wrapStore: opts.wrapStore, onSample });
       hosts.push(local);
     } else {
       const slices = sliceRoster(ids, workers);
       for (const slice of slices) {
         hosts.push(
-          new WorkerHost({ source: opts.source!, ids: slice, trackerAddress, logLevel: opts.logLevel ?? "warn", telemetry, onError: (e) => {
+          new WorkerHost({ source: opts.source!, ids: slice, trackerAddress, logLevel: opts.logLevel ?? "warn", telemetry, onSample, onLog: sink, onError: (e) => {
             failure ??= e;
             wake?.();
           } }),
@@ -182,7 +210,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
         net,
         links: devices,
         log: rootLog.child("faults"),
-        report: (peer, what) => opts.onFault?.(peer, what),
+        report: (peer, what) => telemetry.fault!(peer, what),
         onState: (l) => void stateListeners.push(l),
         comebackPending: (id) => void comebacks.add(id),
         comebackDone: (id, revived) => {
@@ -201,11 +229,20 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       s.faults.forEach((factory, i) => factory({}).install(worldFor(rng.split(`fault:${i}`))));
     }
     opts.setup?.({ clock, net, tracker, peers: local?.peers ?? [], ids });
-    await Promise.all(hosts.map((h) => h.start()));
+    const unwatch = control?.onChange(() => {
+      if (clock instanceof VirtualClock) clock.setPaused(control.paused);
+      if (stopNow()) wake?.();
+    });
+    if (clock instanceof VirtualClock && control?.paused) clock.setPaused(true);
+    try {
+      await Promise.all(hosts.map((h) => h.start()));
+    } finally {
+      unwatchLater.push(() => unwatch?.());
+    }
     if (clock instanceof VirtualClock) {
-      const res = await clock.run({ stopWhen: () => allFinished() || failure !== undefined, untilMs: startMs + worstMs });
+      const res = await clock.run({ stopWhen: () => allFinished() || failure !== undefined || stopNow(), untilMs: startMs + worstMs });
       if (failure) throw failure;
-      if (!allFinished()) throw new Error(`scenario "${s.name}": ${ids.length - finishedPeers.size + comebacks.size} peers still running when the virtual run stopped (${res.reason} at ${res.nowMs} ms)`);
+      if (!allFinished() && !stopNow()) throw new Error(`scenario "${s.name}": ${ids.length - finishedPeers.size + comebacks.size} peers still running when the virtual run stopped (${res.reason} at ${res.nowMs} ms)`);
     } else {
       await new Promise<void>((resolve, reject) => {
         const giveUp = clock.setTimeout(() => reject(new Error(`scenario "${s.name}": ${ids.length - finishedPeers.size + comebacks.size} peers still running after ${Math.round(worstMs / 1000)} s`)), worstMs);
@@ -213,7 +250,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
           if (failure) {
             clock.clearTimeout(giveUp);
             reject(failure);
-          } else if (allFinished()) {
+          } else if (allFinished() || stopNow()) {
             clock.clearTimeout(giveUp);
             resolve();
           }
@@ -222,13 +259,19 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       });
     }
   } finally {
+    for (const f of unwatchLater) f();
+    if (clock instanceof VirtualClock) clock.setPaused(false);
     if (statusTimer !== undefined) clock.clearTimeout(statusTimer);
     await Promise.allSettled(hosts.map((h) => h.close()));
     await tracker.stop().catch(() => undefined);
+    events.finished();
   }
-  rows.flush(true);
+  const stopped = control?.stopped;
+  // A stopped run reports only the rounds every peer finished; a partly gathered round is not a result.
+  if (stopped === undefined) rows.flush(true);
   const last = rows.rows[rows.rows.length - 1];
   return {
+    ...(stopped === undefined ? {} : { stopped }),
     scenario: s.name,
     seed: s.seed,
     clock: s.clock,

@@ -1,6 +1,7 @@
 import type { PeerRoundRecord, PeerTelemetry } from "../actors/peer-telemetry.ts";
 import type { LogLevel } from "../runtime/log.ts";
 import type { ScenarioOverrides } from "../scenarios/define.ts";
+import type { TelemetryEvent } from "../telemetry/events.ts";
 
 /** How a worker finds the scenario: plugins are functions, so it loads the file itself. */
 export interface ScenarioSource {
@@ -10,7 +11,7 @@ export interface ScenarioSource {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { t: "init"; source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel }
+  | { t: "init"; source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; sample: boolean }
   | { t: "start" }
   | { t: "stop" };
 
@@ -21,6 +22,9 @@ export type FromWorker =
   | { t: "state"; peer: string; state: string; round: number }
   | { t: "round"; record: PeerRoundRecord }
   | { t: "fault"; peer: string; what: string }
+  | { t: "ban"; peer: string; by: string; reason: string }
+  | { t: "sampled"; events: TelemetryEvent[] }
+  | { t: "log"; line: string }
   | { t: "finished"; peer: string; how: "done" | "failed" | "left" }
   | { t: "error"; message: string }
   | { t: "closed" };
@@ -44,7 +48,7 @@ export class WorkerHost {
   private closed = false;
 
   constructor(
-    private readonly o: { source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; telemetry: PeerTelemetry; onError: (e: Error) => void },
+    private readonly o: { source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; telemetry: PeerTelemetry; onSample?: (events: TelemetryEvent[]) => void; onLog?: (line: string) => void; onError: (e: Error) => void },
   ) {
     this.worker = new Worker(new URL("./peer-host-worker.ts", import.meta.url).href);
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
@@ -53,7 +57,7 @@ export class WorkerHost {
 
   /** Builds the worker's peers (data, trainer, transports), then starts them. */
   async start(): Promise<void> {
-    await this.request({ t: "init", source: this.o.source, ids: this.o.ids, trackerAddress: this.o.trackerAddress, logLevel: this.o.logLevel }, "ready");
+    await this.request({ t: "init", source: this.o.source, ids: this.o.ids, trackerAddress: this.o.trackerAddress, logLevel: this.o.logLevel, sample: this.o.onSample !== undefined }, "ready");
     await this.request({ t: "start" }, "started");
   }
 
@@ -91,6 +95,12 @@ export class WorkerHost {
         return tel.round?.(m.record);
       case "fault":
         return tel.fault?.(m.peer, m.what);
+      case "ban":
+        return tel.ban?.(m.peer, m.by, m.reason);
+      case "sampled":
+        return this.o.onSample?.(m.events);
+      case "log":
+        return (this.o.onLog ?? ((line: string) => process.stderr.write(line + "\n")))(m.line);
       case "finished":
         return tel.finished?.(m.peer, m.how);
       case "error":

@@ -78,6 +78,8 @@ export interface RoundMetrics extends At {
   swarmMs: number;
   /** Time from the round's first training start to its last aggregation. */
   roundMs: number;
+  /** Peers whose results these figures cover (a process hosting part of the swarm reports its own). Absent: unknown, count as 1. */
+  peers?: number;
 }
 
 /** One peer finished a round. */
@@ -177,7 +179,7 @@ export class TelemetryError extends Error {
   }
 }
 
-type FieldKind = "string" | "number" | "boolean" | "state" | "clock" | "coverage" | "string?";
+type FieldKind = "string" | "number" | "boolean" | "state" | "clock" | "coverage" | "string?" | "number?";
 
 const fields: { [K in TelemetryEventType]: Record<string, FieldKind> } = {
   "run.started": { scenario: "string", clock: "clock", peers: "number", rounds: "number", seed: "number" },
@@ -194,6 +196,7 @@ const fields: { [K in TelemetryEventType]: Record<string, FieldKind> } = {
     payloadBytes: "number",
     swarmMs: "number",
     roundMs: "number",
+    peers: "number?",
   },
   "peer.round": { peer: "string", round: "number", accuracy: "number", coverage: "number", degraded: "boolean" },
   fault: { peer: "string?", what: "string" },
@@ -211,6 +214,9 @@ function checkField(path: string, kind: FieldKind, v: unknown): void {
   switch (kind) {
     case "string?":
       if (v !== undefined && typeof v !== "string") fail("a string or nothing");
+      return;
+    case "number?":
+      if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v))) fail("a finite number or nothing");
       return;
     case "string":
       if (typeof v !== "string") fail("a string");

@@ -6,6 +6,8 @@ import type { PeerRoundRecord } from "../../actors/peer-telemetry.ts";
 import { applyOverrides, loadScenario } from "../../scenarios/define.ts";
 import { runBaseline } from "../../sim/baseline.ts";
 import { runScenario } from "../../sim/run-scenario.ts";
+import type { TelemetryEvent } from "../../telemetry/events.ts";
+import { reduceAll } from "../../tui/view-model.ts";
 
 const tinyVirtual = await loadScenario("tiny");
 
@@ -47,8 +49,15 @@ export default defineScenario({ name: "tiny-real", peers: 4, rounds: 2, clock: "
 `,
   );
   const s = await loadScenario(file);
-  const report = await runScenario(s, { logSink: () => {}, workers: 2, source: { ref: file, overrides: {} } });
+  const events: TelemetryEvent[] = [];
+  const logs: string[] = [];
+  const report = await runScenario(s, { logSink: (l) => logs.push(l), logLevel: "info", workers: 2, source: { ref: file, overrides: {} }, telemetry: { emit: (e) => events.push(e) } });
   expect(report.rounds.length).toBe(2);
+  // Telemetry from both workers reaches the main thread: sampled pieces and bytes for every peer, and their logs.
+  const view = reduceAll(events);
+  expect(view.peers.map((p) => [p.id, p.state, p.down > 0])).toEqual(["p000", "p001", "p002", "p003"].map((id) => [id, "done", true]));
+  expect(new Set(events.filter((e) => e.type === "piece.progress").map((e) => (e as { peer: string }).peer)).size).toBe(4);
+  expect(logs.some((l) => l.includes("peer:p000")) && logs.some((l) => l.includes("peer:p003"))).toBe(true);
   expect(report.rounds.map((r) => [r.peers, r.coverage.min])).toEqual([
     [4, 1],
     [4, 1],
