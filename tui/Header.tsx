@@ -26,7 +26,7 @@ export function Header({ data, paused }: HeaderProps) {
       <Text wrap="truncate">
         <Text bold>fltorrent</Text> · {first.join(" · ")}
         {data.finished ? <Text color="green"> · finished</Text> : null}
-        {paused ? <Text color="yellow" bold> · PAUSED</Text> : null}
+        {paused ? <Text color="yellow" bold>{data.clock === "real" ? " · PAUSED (picture only: real time goes on)" : " · PAUSED"}</Text> : null}
       </Text>
       <Text wrap="truncate">
         peers {peers.live} live · {peers.done} done · <Text color={peers.failed > 0 ? "red" : undefined}>{peers.failed} failed</Text> · {peers.left} left

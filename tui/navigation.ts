@@ -37,6 +37,8 @@ export function keyAction(input: string, key: Key): UiAction | undefined {
   if (key.home) return { type: "select.first" };
   if (key.end) return { type: "select.last" };
   if (key.tab) return key.shift ? { type: "tab.previous" } : { type: "tab.next" };
+  // Ctrl-C quits like q (the TUI owns the keyboard in raw mode, so it must not be lost).
+  if (key.ctrl && input === "c") return { type: "quit" };
   if (key.ctrl || key.meta) return undefined;
   if (input === "p") return { type: "pause" };
   if (input === "q") return { type: "quit" };

@@ -8,20 +8,13 @@
 import { useEffect, useMemo, useSyncExternalStore } from "react";
 import type { TelemetryEvent, TelemetrySource } from "../telemetry/events.ts";
 import { emptyView, reduce, type SwarmView } from "./view-model.ts";
+import { globalScheduler, type Scheduler } from "../runtime/scheduler.ts";
 
 /** 10 Hz: faster than that a terminal only flickers, and every render re-runs the selectors. */
 export const renderIntervalMs = 100;
 
-/** The timer the feed uses; `globalScheduler` in a run, a hand-driven fake in tests. */
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const globalScheduler: Scheduler = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
-};
+/** The timer the feed uses: `globalScheduler` in a run, a hand-driven fake in tests. */
+export { globalScheduler, type Scheduler } from "../runtime/scheduler.ts";
 
 export interface SwarmFeedOptions {
   /** @default globalScheduler */

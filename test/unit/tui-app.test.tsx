@@ -111,7 +111,9 @@ describe("navigation reducer", () => {
     const key = (over: Partial<typeof none>) => ({ ...none, ...over }) as Parameters<typeof keyAction>[1];
     expect(keyAction("", key({ end: true }))).toEqual({ type: "select.last" });
     expect(keyAction("3", key({}))).toEqual({ type: "tab.show", tab: "learning" });
-    expect(keyAction("c", key({ ctrl: true }))).toBeUndefined();
+    expect(keyAction("x", key({ ctrl: true }))).toBeUndefined();
+    // Ctrl-C reaches the TUI as a key in raw mode: it quits cleanly like q.
+    expect(keyAction("c", key({ ctrl: true }))).toEqual({ type: "quit" });
     expect(reduceUi(initialUi, { type: "select.last" }, 150)).toEqual({ tab: "peers", selected: 149 });
     expect(reduceUi({ tab: "peers", selected: 149 }, { type: "select.move", by: 10 }, 20)).toEqual({ tab: "peers", selected: 19 });
     expect(reduceUi(initialUi, { type: "select.move", by: 1 }, 0)).toEqual(initialUi);
