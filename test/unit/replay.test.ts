@@ -6,7 +6,7 @@ import type { TelemetryEvent } from "../../telemetry/events.ts";
 import { replayBurstMax, replayGapMaxMs, ReplayPlayer } from "../../telemetry/replay.ts";
 import { readRunEvents } from "../../telemetry/run-db-read.ts";
 import { RunDb } from "../../telemetry/run-db.ts";
-import type { Scheduler } from "../../tui/use-swarm-view.ts";
+import type { Scheduler } from "../../runtime/scheduler.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fltorrent-replay-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
