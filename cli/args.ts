@@ -35,3 +35,20 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 
   if (v === true || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
+
+/** `PORT` or `HOST:PORT` (IPv6 in brackets: `[::1]:PORT`); `flag` names the option in the error. */
+export function parseHostPort(v: string, flag: string): { hostname: string; port: number } {
+  const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`${flag} must be PORT or HOST:PORT (port 0–65535), got ${JSON.stringify(v)}`);
+  return { hostname: m[1]?.replace(/^\[|\]$/g, "") ?? "127.0.0.1", port };
+}
+
+/**
+ * Exits once stdout and stderr have taken everything written so far: a pipe is written asynchronously, and a
+ * bare process.exit would cut off the last lines (the rounds a script reads).
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write("", () => resolve()))));
+  process.exit(code);
+}

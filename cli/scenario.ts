@@ -1,12 +1,14 @@
 #!/usr/bin/env bun
 /**
  * bun run scenario <file or name> [--peers N] [--rounds R] [--seed S] [--clock virtual|real] [--report FILE] [--html FILE]
- *                                 [--no-tui] [--baseline fedavg|centralized [--baseline-only]]
- *                                 [--workers N] [--log-level L]
+ *                                 [--no-tui] [--db FILE | --no-db] [--monitor [HOST:]PORT]
+ *                                 [--baseline fedavg|centralized [--baseline-only]] [--workers N] [--log-level L]
+ *                                 [--part I/N [--tracker ws://HOST:PORT | --tracker-port P]]
  *
- * The product's front door: loads a scenario (scenarios/*.ts or any path), runs it, prints one line per round
- * (and a status line every few seconds), optionally writes the JSON report. Exit codes: 0 success, 1 the run
- * failed, 2 bad input (flags or scenario).
+ * The product's front door: loads a scenario (scenarios/*.ts or any path) and runs it. In a terminal it shows
+ * the live TUI; otherwise (or with --no-tui) it prints one line per round and a status line every few seconds.
+ * Every run is recorded in a run database for `bun run tui --replay`. Exit codes: 0 success, 1 the run failed,
+ * 2 bad input (flags or scenario), 130 stopped early (q in the TUI, Ctrl-C).
  */
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -19,7 +21,9 @@ import { reportJson, roundLine } from "../sim/report.ts";
 import { renderHtmlReport } from "../report/html.ts";
 import type { PeerRoundRecord } from "../actors/peer-telemetry.ts";
 import type { LogLevel } from "../runtime/log.ts";
-import { intFlag, parseArgs, UsageError } from "./args.ts";
+import { exitWhenFlushed, intFlag, parseArgs, parseHostPort, UsageError } from "./args.ts";
+import { canShowTui } from "./live-tui.tsx";
+import { startWatchers } from "./run-watchers.ts";
 
 const usage = () => `usage: bun run scenario <file or name> [options]
 
@@ -37,16 +41,29 @@ const usage = () => `usage: bun run scenario <file or name> [options]
   --workers N           real clock: split the peers over N worker threads (default: 2 when the machine has
                         2 or more cores; a virtual run is always one thread)
   --baseline-only       run only the baseline (one line per round), not the swarm
-  --no-tui              plain progress lines (the default until the terminal UI lands)
+  --no-tui              plain progress lines instead of the live terminal UI (the TUI shows only when
+                        stdin and stdout are a terminal). TUI keys: ↑/↓ peer, tab view, p pause (a virtual
+                        clock stops; a real run freezes only the picture), q quit (stops the run cleanly)
+  --db FILE             record the run's telemetry here (default runs/<scenario>-seed<S>-<time>.db);
+                        replay it with: bun run tui --replay FILE
+  --no-db               do not record the run
+  --monitor [HOST:]PORT serve live telemetry over WebSocket for: bun run tui --attach ws://HOST:PORT
+                        (HOST defaults to 127.0.0.1; use 0.0.0.0 to let other hosts attach; PORT 0 picks one)
+  --part I/N            real clock: host only part I of N of the peers in this process; part 1 runs the
+                        tracker and prints its address, parts 2..N join it with --tracker. Each process
+                        reports its own peers; bun run tui --attach A --attach B shows them as one swarm
+  --tracker URL         with --part I/N (I > 1): the tracker part 1 printed (ws://HOST:PORT)
+  --tracker-port P      with --part 1/N: listen for peers on this port (default: any free port)
   --log-level L         debug | info | warn | error (default warn; logs go to stderr)
   --help                this text
 
-Progress goes to stderr, one line per round to stdout. Exit 0 on success, 1 if the run failed, 2 on bad input.`;
+Without the TUI, progress goes to stderr and one line per round to stdout. Exit 0 on success, 1 if the run
+failed, 2 on bad input, 130 if it was stopped early (its report then holds the rounds finished).`;
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "html", "baseline", "log-level", "workers"], booleans: ["no-tui", "help", "baseline-only"] });
+  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "html", "baseline", "log-level", "workers", "db", "monitor", "part", "tracker", "tracker-port"], booleans: ["no-tui", "no-db", "help", "baseline-only"] });
   if (args.flags.has("help")) {
     console.log(usage());
     return 0;
@@ -64,6 +81,9 @@ async function main(argv: string[]): Promise<number> {
   const htmlPath = args.flags.get("html");
   if (htmlPath === true) throw new UsageError("--html needs a file name");
   if (reportPath === true) throw new UsageError("--report needs a file name");
+  if (args.flags.has("db") && args.flags.has("no-db")) throw new UsageError("--db and --no-db contradict each other");
+  const monitor = args.flags.has("monitor") ? parseHostPort(String(args.flags.get("monitor")), "--monitor") : undefined;
+  const part = parsePart(args.flags.get("part"), args.flags.get("tracker"), args.flags.has("tracker-port") ? intFlag(args, "tracker-port", 0, 1) : undefined);
 
   const ref = args.positionals[0]!;
   const overrides = {
@@ -77,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
   // Faults act on the peers of one process, so a scenario with faults runs in one thread unless told otherwise.
   const workers = args.flags.has("workers") ? intFlag(args, "workers", 1, 1) : scenario.clock === "real" && scenario.faults.length === 0 ? Math.min(2, availableParallelism()) : 1;
   if (workers > 1 && scenario.clock === "virtual") throw new UsageError("--workers needs the real clock: a virtual run is one deterministic event loop");
+  if (part && scenario.clock === "virtual") throw new UsageError("--part needs the real clock (--clock real): a virtual run is one event loop");
+  if (part && part.of > scenario.peers) throw new UsageError(`--part ${part.index + 1}/${part.of}: ${scenario.peers} peers cannot be split into ${part.of} parts`);
 
   const say = (line: string) => process.stderr.write(line + "\n");
   const wall0 = performance.now();
@@ -91,26 +113,47 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (workers > 1) say(`[scenario] ${workers} worker threads, ${scenario.peers} peers split between them`);
+  const dbPath = args.flags.has("no-db") ? undefined : typeof args.flags.get("db") === "string" ? (args.flags.get("db") as string) : defaultDbPath(scenario.name, scenario.seed);
+  const w = await startWatchers({ tui: !args.flags.has("no-tui") && canShowTui(), dbPath, monitor });
+  if (w.monitorUrl) say(`[scenario] monitor at ${w.monitorUrl} (attach: bun run tui --attach ${w.monitorUrl})`);
+  if (workers > 1) w.say(`[scenario] ${workers} worker threads, ${scenario.peers} peers split between them`);
   const records: PeerRoundRecord[] = [];
-  const report = await runScenario(scenario, {
-    workers,
-    onPeerRound: htmlPath ? (r) => void records.push(r) : undefined,
-    source: { ref, overrides },
-    logLevel: logLevel as LogLevel,
-    onRound: (row) => console.log(roundLine(row, scenario.rounds)),
-    onStatus: (st) => say(statusLine(st, scenario.rounds, performance.now() - wall0)),
-    onFault: logLevel === "debug" || logLevel === "info" ? (peer, what) => say(`[fault] ${peer}: ${what}`) : undefined,
-  });
+  let lastT = 0;
+  w.bus.subscribe((ev) => (lastT = Math.max(lastT, ev.t)));
+  let report;
+  try {
+    report = await runScenario(scenario, {
+      workers,
+      onPeerRound: htmlPath ? (r) => void records.push(r) : undefined,
+      source: { ref, overrides },
+      logLevel: logLevel as LogLevel,
+      logSink: w.say,
+      telemetry: w.bus,
+      control: w.control,
+      part: part && { index: part.index, of: part.of, trackerAddress: part.tracker },
+      trackerPort: part?.trackerPort,
+      onTracker: part ? (address) => say(`[scenario] tracker at ${address} (other parts: bun run scenario ${ref} --part I/${part.of} --tracker ${address})`) : undefined,
+      onRound: (row) => w.out(roundLine(row, scenario.rounds)),
+      onStatus: w.tuiShown ? undefined : (st) => w.say(statusLine(st, scenario.rounds, performance.now() - wall0)),
+      onFault: logLevel === "debug" || logLevel === "info" ? (peer, what) => w.say(`[fault] ${peer}: ${what}`) : undefined,
+    });
+    if (baseline && !report.stopped) {
+      w.say(`[baseline] ${baseline} …`);
+      const b = await runBaseline(baseline, scenario);
+      report.baseline = b;
+      w.bus.emit({ type: "baseline", t: lastT, kind: baseline, accuracy: b.accuracy });
+    }
+  } finally {
+    await w.close();
+  }
+  if (report.stopped) say(`[scenario] ${report.stopped}: stopped early after ${report.rounds.length} of ${scenario.rounds} rounds`);
   say(`[scenario] backend ${report.backend}; ${report.rounds.length} rounds in ${((performance.now() - wall0) / 1000).toFixed(1)} s of wall time`);
   if (report.final) say(`[scenario] final accuracy ${report.final.accuracy.toFixed(4)}, loss ${report.final.loss.toFixed(4)}`);
-
-  if (baseline) {
-    say(`[baseline] ${baseline} …`);
-    const b = await runBaseline(baseline, scenario);
-    report.baseline = b;
-    say(`[baseline] ${baseline} accuracy ${b.accuracy.toFixed(4)}${report.final ? ` (swarm ${report.final.accuracy.toFixed(4)}, Δ ${((report.final.accuracy - b.accuracy) * 100).toFixed(2)} points)` : ""}`);
+  if (report.baseline) {
+    const b = report.baseline;
+    say(`[baseline] ${b.kind} accuracy ${b.accuracy.toFixed(4)}${report.final ? ` (swarm ${report.final.accuracy.toFixed(4)}, Δ ${((report.final.accuracy - b.accuracy) * 100).toFixed(2)} points)` : ""}`);
   }
+  if (dbPath) say(`[scenario] run recorded in ${dbPath} (replay: bun run tui --replay ${dbPath})`);
   if (typeof reportPath === "string") {
     writeFileSync(reportPath, reportJson(report));
     say(`[scenario] report written to ${reportPath}`);
@@ -119,9 +162,33 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(htmlPath, await renderHtmlReport(report, records, { description: scenario.description }));
     say(`[scenario] HTML report written to ${htmlPath}`);
   }
+  if (report.stopped) return 130;
   const incomplete = report.rounds.length < scenario.rounds;
   if (incomplete) say(`[scenario] only ${report.rounds.length} of ${scenario.rounds} rounds finished`);
   return incomplete ? 1 : 0;
+}
+
+/** `--part I/N` with its tracker flags: part 1 runs the tracker, the others must name it. */
+function parsePart(v: string | true | undefined, tracker: string | true | undefined, trackerPort: number | undefined) {
+  if (v === undefined) {
+    if (tracker !== undefined || trackerPort !== undefined) throw new UsageError("--tracker and --tracker-port go with --part I/N");
+    return undefined;
+  }
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(i >= 1 && n >= 1 && i <= n)) throw new UsageError(`--part must be I/N with 1 ≤ I ≤ N, got ${JSON.stringify(v)}`);
+  if (tracker === true) throw new UsageError("--tracker needs the address part 1 printed (ws://HOST:PORT)");
+  if (i === 1 && tracker !== undefined) throw new UsageError("--part 1/N runs the tracker itself; --tracker is for the other parts");
+  if (i > 1 && tracker === undefined) throw new UsageError(`--part ${i}/${n} joins part 1's tracker: give --tracker ws://HOST:PORT`);
+  if (i > 1 && trackerPort !== undefined) throw new UsageError("--tracker-port is for part 1, which runs the tracker");
+  if (tracker !== undefined && !/^wss?:\/\/[^\s/]+/.test(tracker)) throw new UsageError(`--tracker must be a ws://HOST:PORT URL, got ${JSON.stringify(tracker)}`);
+  return { index: i - 1, of: n, tracker, trackerPort };
+}
+
+/** Where a run is recorded when --db is not given: one new file per run, named so `ls runs/` reads as a history. */
+function defaultDbPath(scenario: string, seed: number): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `runs/${scenario}-seed${seed}-${stamp}.db`;
 }
 
 function statusLine(st: RunStatus, rounds: number, wallMs: number): string {
@@ -134,13 +201,13 @@ function statusLine(st: RunStatus, rounds: number, wallMs: number): string {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (e: unknown) => {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n${e instanceof UsageError ? "run with --help for usage\n" : ""}`);
-      process.exit(2);
+      return exitWhenFlushed(2);
     }
     process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
+    return exitWhenFlushed(1);
   },
 );

@@ -30,6 +30,8 @@ export interface RoundRow {
 export interface ScenarioReport {
   /** Present only when the run was stopped early (q in the TUI, Ctrl-C): why. Its rounds are those every peer finished. */
   stopped?: string;
+  /** Present only when this process hosted part of the roster (`--part 2/3`): its rows cover its own peers. */
+  part?: string;
   scenario: string;
   seed: number;
   clock: "virtual" | "real";

@@ -1,7 +1,5 @@
-import type { PeerRoundRecord, PeerTelemetry } from "../actors/peer-telemetry.ts";
-import type { Peer } from "../actors/peer.ts";
+import type { PeerTelemetry } from "../actors/peer-telemetry.ts";
 import { Tracker } from "../actors/tracker.ts";
-import type { PieceStore } from "../swarm/store-port.ts";
 import { describeBackend } from "../learn/backend.ts";
 import { chunkLayout } from "../learn/chunking.ts";
 import { specFor } from "../learn/models.ts";
@@ -10,75 +8,21 @@ import type { LinkProfile } from "../net/transport.ts";
 import { createWebSocketTransport } from "../net/websocket.ts";
 import { isConnected } from "../plugins/topology/types.ts";
 import { RealClock, VirtualClock, type Clock } from "../runtime/clock.ts";
-import { createLogger, type LogLevel } from "../runtime/log.ts";
+import { createLogger } from "../runtime/log.ts";
 import { hashSeed, SeededRng } from "../runtime/rng.ts";
 import type { Scenario } from "../scenarios/types.ts";
 import { allGatherLowerBoundMs } from "./lower-bound.ts";
 import { assignDevices, PeerHost, swarmIdOf } from "./peer-host.ts";
-import type { RoundRow, ScenarioReport } from "./report.ts";
+import type { ScenarioReport } from "./report.ts";
 import { RoundRows } from "./round-rows.ts";
 import { RunEvents } from "./run-events.ts";
-import type { RunControl } from "./run-control.ts";
-import type { TelemetryEvent, TelemetrySink } from "../telemetry/events.ts";
+import type { TelemetryEvent } from "../telemetry/events.ts";
+import type { RunScenarioOptions } from "./run-options.ts";
 import { faultWorlds } from "./fault-world.ts";
 import { dataShapeOf, peerIds } from "./scenario-data.ts";
-import { sliceRoster, WorkerHost, type ScenarioSource } from "./worker-host.ts";
+import { sliceRoster, WorkerHost } from "./worker-host.ts";
 
-export interface RunScenarioOptions {
-  /** Called once per finished round, in order. */
-  onRound?: (row: RoundRow) => void;
-  /** Called every `statusEveryMs` of clock time with where the peers are. */
-  onStatus?: (s: RunStatus) => void;
-  /** @default 5000 */
-  statusEveryMs?: number;
-  /** Called with every peer's record (tests check bit-identical models with it). */
-  onPeerRound?: (r: PeerRoundRecord) => void;
-  /** Fault descriptions as they happen. */
-  onFault?: (peer: string, what: string) => void;
-  logLevel?: LogLevel;
-  /** Log sink. @default stderr */
-  logSink?: (line: string) => void;
-  /**
-   * Real clock only: split the peers over this many worker threads (each its own event loop, trainer and chunk
-   * store; peers still talk over loopback WebSockets). @default 1
-   */
-  workers?: number;
-  /** Where the scenario came from, so workers can load it themselves (plugins are functions). */
-  source?: ScenarioSource;
-  /** Hook for tests: runs after the world is built, before peers start. */
-  setup?: (world: World) => void;
-  /**
-   * Hook for checkers (sim/vopr): wraps the chunk store the peers of this process use, so a checker sees every
-   * put, get and release. One worker only. @default the store as is
-   */
-  wrapStore?: (store: PieceStore) => PieceStore;
-  /**
-   * Where the run's telemetry goes (the TUI's bus, the run DB, a monitor): states, sampled piece progress and
-   * bytes, rounds, faults, bans. @default none (nothing sampled)
-   */
-  telemetry?: TelemetrySink;
-  /** Pause (virtual clock) and stop from outside; a stopped run resolves with the rounds finished so far. */
-  control?: RunControl;
-}
-
-export interface RunStatus {
-  nowMs: number;
-  /** Peers per machine state. */
-  states: Record<string, number>;
-  /** Lowest and highest round among live peers. */
-  rounds: { min: number; max: number };
-  finished: number;
-  peers: number;
-}
-
-/** The built run, for tests and fault injection. */
-export interface World {
-  clock: Clock;
-  net: MemoryNetwork | undefined;
-  tracker: Tracker;
-  peers: Peer[];
-  ids: string[];
-}
+export type { RunScenarioOptions, RunStatus, World } from "./run-options.ts";
 
 /** A run that cannot make progress any more gives up after this much clock time past its worst case. */
 const stallSlackMs = 10 * 60_000;
@@ -93,29 +37,36 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const sink = opts.logSink ?? ((line: string) => process.stderr.write(line + "\n"));
   const rootLog = createLogger({ clock, level: opts.logLevel ?? "warn", sink });
   const rng = new SeededRng(s.seed);
-  const ids = peerIds(s.peers);
+  const roster = peerIds(s.peers);
+  const part = checkPart(s, opts);
+  /** The peers this process hosts. */
+  const ids = part ? sliceRoster(roster, part.of)[part.index]! : roster;
   const devices = assignDevices(s);
-  const graph = s.topology({ rng: rng.split("topology") }).build(ids);
+  const graph = s.topology({ rng: rng.split("topology") }).build(roster);
   // Scope "all" needs every origin's pieces to reach every peer; gossip ("neighbours") only needs each neighbourhood.
-  if (s.swarm.scope === "all" && !isConnected(graph, ids)) {
+  if (s.swarm.scope === "all" && !isConnected(graph, roster)) {
     throw new Error(`scenario "${s.name}": the topology graph is not connected, but aggregation scope "all" needs every origin`);
   }
-  const links: LinkProfile[] = ids.map((id) => devices.get(id)!);
+  const links: LinkProfile[] = roster.map((id) => devices.get(id)!);
   const modelBytes = chunkLayout(specFor(s.model, dataShapeOf(s).features, dataShapeOf(s).classes), s.swarm.maxChunkFloats).totalFloats * 4;
   const lowerBoundMs = allGatherLowerBoundMs(modelBytes, links);
 
   const net = s.transport === "memory" ? new MemoryNetwork({ clock, rng: rng.split("net") }) : undefined;
   const trackerLink: LinkProfile = { uplinkBytesPerSec: 125e6, downlinkBytesPerSec: 125e6, latencyMs: 1 };
-  const tracker = new Tracker({
-    swarmId: swarmIdOf(s),
-    scenario: s.name,
-    roster: ids,
-    graph,
-    modelSeed: hashSeed(s.seed, "model"),
-    transport: net ? net.node("mem://tracker", trackerLink) : await createWebSocketTransport({ clock }),
-    log: rootLog.child("tracker"),
-  });
-  const trackerAddress = await tracker.start();
+  const tracker =
+    part?.trackerAddress !== undefined
+      ? undefined
+      : new Tracker({
+          swarmId: swarmIdOf(s),
+          scenario: s.name,
+          roster,
+          graph,
+          modelSeed: hashSeed(s.seed, "model"),
+          transport: net ? net.node("mem://tracker", trackerLink) : await createWebSocketTransport({ clock, port: opts.trackerPort ?? 0 }),
+          log: rootLog.child("tracker"),
+        });
+  const trackerAddress = tracker ? await tracker.start() : part!.trackerAddress!;
+  if (tracker) opts.onTracker?.(trackerAddress);
 
   const startMs = clock.now();
   /** Peers in a final state, and peers that crashed and will come back (the run waits for them). */
@@ -125,7 +76,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   const events = new RunEvents(clock, opts.telemetry);
-  events.started(s, devices);
+  events.started(s, new Map(ids.map((id) => [id, devices.get(id)!])));
   const rows = new RoundRows(ids, startMs, lowerBoundMs, (row) => {
     events.round(row);
     opts.onRound?.(row);
@@ -263,7 +214,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
     if (clock instanceof VirtualClock) clock.setPaused(false);
     if (statusTimer !== undefined) clock.clearTimeout(statusTimer);
     await Promise.allSettled(hosts.map((h) => h.close()));
-    await tracker.stop().catch(() => undefined);
+    await tracker?.stop().catch(() => undefined);
     events.finished();
   }
   const stopped = control?.stopped;
@@ -272,6 +223,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const last = rows.rows[rows.rows.length - 1];
   return {
     ...(stopped === undefined ? {} : { stopped }),
+    ...(part ? { part: `${part.index + 1}/${part.of}` } : {}),
     scenario: s.name,
     seed: s.seed,
     clock: s.clock,
@@ -281,6 +233,19 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
     final: last ? { accuracy: last.accuracy, loss: last.loss } : null,
     baseline: null,
   };
+}
+
+function checkPart(s: Scenario, opts: RunScenarioOptions): RunScenarioOptions["part"] {
+  const part = opts.part;
+  if (!part || (part.of === 1 && part.trackerAddress === undefined)) return undefined;
+  if (!(Number.isInteger(part.of) && part.of >= 1 && Number.isInteger(part.index) && part.index >= 0 && part.index < part.of)) {
+    throw new Error(`runScenario: part ${part.index + 1} of ${part.of} does not exist`);
+  }
+  if (part.of > s.peers) throw new Error(`scenario "${s.name}": ${s.peers} peers cannot be split into ${part.of} parts`);
+  if (s.clock === "virtual") throw new Error(`scenario "${s.name}": a virtual-clock run is one event loop; parts in several processes need the real clock`);
+  if (s.faults.length > 0) throw new Error(`scenario "${s.name}": faults act on the peers of one process; run it whole`);
+  if (part.index > 0 && part.trackerAddress === undefined) throw new Error(`runScenario: part ${part.index + 1} of ${part.of} joins the tracker of part 1: give its address`);
+  return part;
 }
 
 function minSpeed(devices: Array<{ computeSpeed?: number }>): number {

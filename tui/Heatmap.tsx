@@ -31,7 +31,7 @@ export function Heatmap({ data }: HeatmapProps) {
       {data.rows.map((r) => (
         <Text key={r.origin} wrap="truncate">
           {cell(r.origin, 12)}
-          {cell(formatPct(r.rarity), 7, "right")}
+          {cell(r.published ? formatPct(r.rarity) : "unpub", 7, "right")}
           {cell(String(r.holders), 8, "right")}
           {"  "}
           {cell(r.peerCells.map(shade).join(""), peerWidth)}

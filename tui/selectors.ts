@@ -117,6 +117,12 @@ export interface HeatmapRow {
   rarity: number;
   /** Peers holding the whole update. */
   holders: number;
+  /**
+   * Whether any peer in the round holds a piece of it. Piece counts are known before an origin publishes (every
+   * update has the same layout), so an origin still training shows as nobody's: it is listed after the published
+   * ones, not as the rarest.
+   */
+  published: boolean;
   /** Selected peer, per column: share of the column's pieces it holds (0..1). */
   peerCells: number[];
   /**
@@ -133,7 +139,7 @@ export interface HeatmapData {
   round: number;
   /** Peers with piece progress in `round`. */
   peersInRound: number;
-  /** Rarest origins first (ties by first appearance), at most `maxRows`. */
+  /** Published origins rarest first, then the unpublished (ties by first appearance), at most `maxRows`. */
   rows: HeatmapRow[];
   /** Origins left out by `maxRows`. */
   hiddenRows: number;
@@ -180,11 +186,13 @@ export function selectHeatmap(view: SwarmView, peerId: string | undefined, opts:
       count,
       rarity: 1 - heldSum / (n * count),
       holders,
+      published: heldSum > 0,
       peerCells: bucket(Array.from({ length: count }, (_, k) => (k < mine ? 1 : 0)), opts.maxCols),
       swarmCells: bucket(atLeast.map((a) => a / n), opts.maxCols),
     });
   });
-  rows.sort((a, b) => b.rarity - a.rarity); // stable: ties keep first-appearance order
+  // Published first, rarest first; stable, so ties keep first-appearance order.
+  rows.sort((a, b) => Number(b.published) - Number(a.published) || b.rarity - a.rarity);
   const shown = rows.slice(0, Math.max(0, opts.maxRows));
   return { peer: selected?.id, round, peersInRound: inRound.length, rows: shown, hiddenRows: rows.length - shown.length };
 }

@@ -8,7 +8,9 @@ const cli = resolve(import.meta.dir, "../../cli/scenario.ts");
 const define = resolve(import.meta.dir, "../../scenarios/define.ts");
 
 async function scenario(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const proc = Bun.spawn([process.execPath, cli, ...args], { stdout: "pipe", stderr: "pipe" });
+  // Not recorded unless a test asks (--db): runs/ in the checkout is for people's runs.
+  const db = args.includes("--db") || args.includes("--no-db") ? [] : ["--no-db"];
+  const proc = Bun.spawn([process.execPath, cli, ...args, ...db], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { out, err, code };
 }

@@ -19,7 +19,7 @@ describe("peers under faults", () => {
     const { report, records } = await run(4, (w) => {
       w.clock.setTimeout(() => {
         stoppedAt = w.clock.now();
-        void w.tracker.stop();
+        void w.tracker!.stop();
       }, 150);
     });
     expect(stoppedAt).toBe(150); // peers were admitted and connected by ~54 ms; rounds take ~100 ms

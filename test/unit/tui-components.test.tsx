@@ -98,21 +98,26 @@ describe("Heatmap", () => {
   };
 
   test("shading follows availability: nobody, some, everyone", () => {
-    expect(swarmRow(pieces(() => 0))).toEqual(["q9", "100%", "0", "····", "····"]);
+    // Nobody holds a piece, not even its origin: not published yet (still training), not "rarest".
+    expect(swarmRow(pieces(() => 0))).toEqual(["q9", "unpub", "0", "····", "····"]);
     // q0 holds 1, q1 2, q2 3, q3 4: 4 peers past piece 0, 3 past piece 1, 2 past 2, 1 past 3.
     expect(swarmRow(pieces((i) => i + 1))).toEqual(["q9", "38%", "1", "█···", "█▓▒░"]);
     expect(swarmRow(pieces(() => 4))).toEqual(["q9", "0%", "4", "████", "████"]);
   });
 
-  test("rarest origins come first and the frame names the round and the selected peer", () => {
+  test("rarest published origins come first, unpublished ones last; the frame names the round and the selected peer", () => {
     const events: TelemetryEvent[] = [
+      { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "unborn", held: 0, count: 2 },
       { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "common", held: 2, count: 2 },
       { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "rare", held: 0, count: 2 },
       { type: "piece.progress", t: 0, peer: "b", round: 1, origin: "common", held: 2, count: 2 },
+      { type: "piece.progress", t: 0, peer: "b", round: 1, origin: "rare", held: 1, count: 2 },
     ];
     const f = frameOf(<Heatmap data={selectHeatmap(reduceAll(events), "b", { maxRows: 10, maxCols: 20 })} />);
     expect(f).toContain("round 2 · 2 peers swarming · selected b");
     expect(f.indexOf("rare")).toBeLessThan(f.indexOf("common"));
+    expect(f.indexOf("common")).toBeLessThan(f.indexOf("unborn"));
+    expect(f.split("\n").find((l) => l.startsWith("unborn"))).toContain("unpub");
     expect(frameOf(<Heatmap data={selectHeatmap(reduceAll([]), undefined, { maxRows: 10, maxCols: 20 })} />)).toContain("no pieces have moved yet");
   });
 });

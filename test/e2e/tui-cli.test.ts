@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// `bun run tui` without a terminal, and the run database `bun run scenario` records for it.
+const root = resolve(import.meta.dir, "../..");
+
+async function run(script: string, ...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  const proc = Bun.spawn([process.execPath, join(root, "cli", script), ...args], { stdout: "pipe", stderr: "pipe", cwd: root });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { out, err, code };
+}
+
+describe("bun run tui", () => {
+  test("a recorded run replays to the rounds its report has", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-tui-"));
+    const db = join(dir, "run.db");
+    const report = join(dir, "report.json");
+    const r = await run("scenario.ts", "tiny", "--rounds", "3", "--db", db, "--report", report, "--baseline", "fedavg");
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`run recorded in ${db}`);
+    const rounds = JSON.parse(readFileSync(report, "utf8")).rounds as Array<{ accuracy: number }>;
+
+    const replay = await run("tui.ts", "--replay", db);
+    expect(replay.code).toBe(0);
+    const lines = replay.out.split("\n");
+    expect(lines).toContain("peers: 4 seen of 4 · 4 done · 0 failed · 0 left · 0 live");
+    const acc = lines.filter((l) => l.startsWith("round ")).map((l) => Number(/accuracy ([\d.]+)/.exec(l)![1]));
+    expect(acc).toEqual(rounds.map((x) => Number(x.accuracy.toFixed(4))));
+    expect(replay.out).toMatch(/baseline fedavg: accuracy [\d.]+/);
+    expect(replay.out).toContain("finished");
+
+    // One file, one run: recording over it is refused with the path named.
+    const again = await run("scenario.ts", "tiny", "--rounds", "1", "--db", db);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain(db);
+  }, 60_000);
+
+  test("bad input names the problem", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-tui-"));
+    const junk = join(dir, "junk.db");
+    writeFileSync(junk, "this is not sqlite");
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /--attach ws:\/\/HOST:PORT or --replay FILE/],
+      [["--replay", join(dir, "missing.db")], 1, /no run database at .*missing\.db/],
+      [["--replay", junk], 1, /not a run database/],
+      [["--replay", junk, "--speed", "0"], 2, /--speed must be a number > 0 or max/],
+      [["--attach", "http://localhost:1"], 1, /http:\/\/localhost:1/],
+      [["--attach"], 2, /--attach needs/],
+      [["--attach", "ws://127.0.0.1:1", "--replay", junk], 2, /exclusive/],
+      [["--bogus"], 2, /unknown option --bogus/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await run("tui.ts", ...args);
+      expect({ args, code: r.code }).toEqual({ args, code });
+      expect(r.err).toMatch(message);
+    }
+    const help = await run("tui.ts", "--help");
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("--replay FILE");
+  }, 60_000);
+
+  test("scenario --monitor serves the run; tui --attach (no terminal) follows it to the end", async () => {
+    // A run long enough (virtual clock, many rounds) for the watcher to attach while it goes on.
+    const rounds = 150;
+    const scenario = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), "tiny", "--rounds", String(rounds), "--no-db", "--monitor", "0"], { stdout: "pipe", stderr: "pipe", cwd: root });
+    const outText = new Response(scenario.stdout).text();
+    // The monitor's address comes first thing on stderr.
+    const reader = scenario.stderr.getReader();
+    let err = "";
+    let url: string | undefined;
+    while (url === undefined) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      err += new TextDecoder().decode(chunk.value);
+      url = /monitor at (ws:\/\/\S+)/.exec(err)?.[1];
+    }
+    expect(url).toBeDefined();
+    const attach = await run("tui.ts", "--attach", url!);
+    reader.releaseLock();
+    expect(await scenario.exited).toBe(0);
+    expect(attach.code).toBe(0);
+    // Every round the run printed, with the same accuracy, whether it happened before or after the attach.
+    const accOf = (text: string, re: RegExp) => text.split("\n").flatMap((l) => (re.test(l) ? [Number(/acc(?:uracy)? ([\d.]+)/.exec(l)![1]).toFixed(4)] : []));
+    const runAcc = accOf(await outText, /^round +\d+\//);
+    expect(runAcc.length).toBe(rounds);
+    expect(accOf(attach.out, /^round \d+\/\d+ /)).toEqual(runAcc);
+    expect(attach.out).toContain("peers: 4 seen of 4 · 4 done");
+  }, 90_000);
+});
