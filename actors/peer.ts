@@ -150,9 +150,16 @@ export class Peer {
         },
       },
     });
+    let told = "";
     this.actor.subscribe({
       next: (snap) => {
-        deps.telemetry.state?.(this.id, String(snap.value), snap.context.round);
+        // A snapshot follows every event the machine takes (progress, pieces); telemetry hears of state changes.
+        const state = String(snap.value);
+        const key = `${state}/${snap.context.round}`;
+        if (key !== told) {
+          told = key;
+          deps.telemetry.state?.(this.id, state, snap.context.round);
+        }
         if (snap.status === "done") {
           this.finalState = snap.value as "done" | "failed" | "left";
           deps.telemetry.finished?.(this.id, this.finalState);

@@ -54,6 +54,9 @@ const usage = () => `usage: bun run scenario <file or name> [options]
                         reports its own peers; bun run tui --attach A --attach B shows them as one swarm
   --tracker URL         with --part I/N (I > 1): the tracker part 1 printed (ws://HOST:PORT)
   --tracker-port P      with --part 1/N: listen for peers on this port (default: any free port)
+  --listen HOST         real clock: the address this process's peers (and tracker) listen on and advertise;
+                        default 127.0.0.1. Give an address other hosts can reach to run parts on several
+                        hosts (not 0.0.0.0: it is also the address peers are told to dial)
   --log-level L         debug | info | warn | error (default warn; logs go to stderr)
   --help                this text
 
@@ -63,7 +66,7 @@ failed, 2 on bad input, 130 if it was stopped early (its report then holds the r
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "html", "baseline", "log-level", "workers", "db", "monitor", "part", "tracker", "tracker-port"], booleans: ["no-tui", "no-db", "help", "baseline-only"] });
+  const args = parseArgs(argv, { values: ["peers", "rounds", "seed", "clock", "report", "html", "baseline", "log-level", "workers", "db", "monitor", "part", "tracker", "tracker-port", "listen"], booleans: ["no-tui", "no-db", "help", "baseline-only"] });
   if (args.flags.has("help")) {
     console.log(usage());
     return 0;
@@ -83,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   if (reportPath === true) throw new UsageError("--report needs a file name");
   if (args.flags.has("db") && args.flags.has("no-db")) throw new UsageError("--db and --no-db contradict each other");
   const monitor = args.flags.has("monitor") ? parseHostPort(String(args.flags.get("monitor")), "--monitor") : undefined;
+  const listen = parseListen(args.flags.get("listen"));
   const part = parsePart(args.flags.get("part"), args.flags.get("tracker"), args.flags.has("tracker-port") ? intFlag(args, "tracker-port", 0, 1) : undefined);
 
   const ref = args.positionals[0]!;
@@ -97,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
   // Faults act on the peers of one process, so a scenario with faults runs in one thread unless told otherwise.
   const workers = args.flags.has("workers") ? intFlag(args, "workers", 1, 1) : scenario.clock === "real" && scenario.faults.length === 0 ? Math.min(2, availableParallelism()) : 1;
   if (workers > 1 && scenario.clock === "virtual") throw new UsageError("--workers needs the real clock: a virtual run is one deterministic event loop");
+  if (listen !== undefined && scenario.clock === "virtual") throw new UsageError("--listen needs the real clock: a virtual run has no sockets");
   if (part && scenario.clock === "virtual") throw new UsageError("--part needs the real clock (--clock real): a virtual run is one event loop");
   if (part && part.of > scenario.peers) throw new UsageError(`--part ${part.index + 1}/${part.of}: ${scenario.peers} peers cannot be split into ${part.of} parts`);
 
@@ -132,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
       control: w.control,
       part: part && { index: part.index, of: part.of, trackerAddress: part.tracker },
       trackerPort: part?.trackerPort,
+      listenHost: listen,
       onTracker: part ? (address) => say(`[scenario] tracker at ${address} (other parts: bun run scenario ${ref} --part I/${part.of} --tracker ${address})`) : undefined,
       onRound: (row) => w.out(roundLine(row, scenario.rounds)),
       onStatus: w.tuiShown ? undefined : (st) => w.say(statusLine(st, scenario.rounds, performance.now() - wall0)),
@@ -166,6 +172,14 @@ async function main(argv: string[]): Promise<number> {
   const incomplete = report.rounds.length < scenario.rounds;
   if (incomplete) say(`[scenario] only ${report.rounds.length} of ${scenario.rounds} rounds finished`);
   return incomplete ? 1 : 0;
+}
+
+/** `--listen HOST`: an address peers can be told to dial, so not a wildcard. */
+function parseListen(v: string | true | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || v === "") throw new UsageError("--listen needs an address (an IP or name of this host)");
+  if (v === "0.0.0.0" || v === "::" || v === "[::]") throw new UsageError(`--listen ${v}: peers advertise this address for others to dial, so give one they can reach, not a wildcard`);
+  return v.replace(/^\[|\]$/g, "");
 }
 
 /** `--part I/N` with its tracker flags: part 1 runs the tracker, the others must name it. */

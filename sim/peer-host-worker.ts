@@ -25,6 +25,7 @@ async function handle(m: ToWorker): Promise<void> {
       trackerAddress: m.trackerAddress,
       // Log lines go to the main thread, which owns the terminal (a TUI may be drawing on it).
       log: createLogger({ clock, level: m.logLevel, sink: (line) => post({ t: "log", line }) }),
+      listenHost: m.listenHost,
       onSample: m.sample ? (events) => post({ t: "sampled", events }) : undefined,
       telemetry: {
         state: (peer, state, round) => post({ t: "state", peer, state, round }),

@@ -36,6 +36,8 @@ export interface PeerHostOptions {
   wrapStore?: (store: PieceStore) => PieceStore;
   /** Sampled piece progress and byte counters of this host's peers, every `sampleEveryMs`. @default not sampled */
   onSample?: (events: TelemetryEvent[]) => void;
+  /** Real clock: the address peers listen on and give the tracker (reachable by the other hosts). @default "127.0.0.1" */
+  listenHost?: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export class PeerHost {
     if (o.net) {
       transport = this.memoryNodes.get(id) ?? o.net.node(`mem://${id}`, device);
       this.memoryNodes.set(id, transport);
-    } else transport = await createWebSocketTransport({ clock: o.clock });
+    } else transport = await createWebSocketTransport({ clock: o.clock, host: o.listenHost });
     // The first incarnation's streams are the ones every host derives; a restart gets streams of its own.
     const rng = n === 1 ? new SeededRng(s.seed) : new SeededRng(s.seed).split(`restart:${id}:${n}`);
     return new Peer({

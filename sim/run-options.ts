@@ -52,6 +52,12 @@ export interface RunScenarioOptions {
    * reports its own peers' rounds. @default the whole roster
    */
   part?: { index: number; of: number; trackerAddress?: string };
+  /**
+   * Real clock: the address the tracker and this process's peers listen on and advertise. Loopback keeps a run
+   * on one host; an address of this host that the others can reach lets parts run on several hosts.
+   * @default "127.0.0.1"
+   */
+  listenHost?: string;
   /** Port the tracker listens on (real clock). @default 0, any free port */
   trackerPort?: number;
   /** Told where this run's tracker listens, once it does (for the processes hosting the other parts). */

@@ -62,7 +62,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
           roster,
           graph,
           modelSeed: hashSeed(s.seed, "model"),
-          transport: net ? net.node("mem://tracker", trackerLink) : await createWebSocketTransport({ clock, port: opts.trackerPort ?? 0 }),
+          transport: net ? net.node("mem://tracker", trackerLink) : await createWebSocketTransport({ clock, host: opts.listenHost, port: opts.trackerPort ?? 0 }),
           log: rootLog.child("tracker"),
         });
   const trackerAddress = tracker ? await tracker.start() : part!.trackerAddress!;
@@ -141,13 +141,13 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   const worstMs = t.joinMs * 8 * t.joinRetries + t.connectMs * t.connectRetries + s.rounds * worstRoundMs + stallSlackMs;
   try {
     if (workers <= 1) {
-      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry, wrapStore: opts.wrapStore, onSample });
+      local = await PeerHost.create({ scenario: s, ids, clock, net, trackerAddress, log: rootLog, telemetry, wrapStore: opts.wrapStore, onSample, listenHost: opts.listenHost });
       hosts.push(local);
     } else {
       const slices = sliceRoster(ids, workers);
       for (const slice of slices) {
         hosts.push(
-          new WorkerHost({ source: opts.source!, ids: slice, trackerAddress, logLevel: opts.logLevel ?? "warn", telemetry, onSample, onLog: sink, onError: (e) => {
+          new WorkerHost({ source: opts.source!, ids: slice, trackerAddress, logLevel: opts.logLevel ?? "warn", listenHost: opts.listenHost, telemetry, onSample, onLog: sink, onError: (e) => {
             failure ??= e;
             wake?.();
           } }),

@@ -11,7 +11,7 @@ export interface ScenarioSource {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { t: "init"; source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; sample: boolean }
+  | { t: "init"; source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; sample: boolean; listenHost?: string }
   | { t: "start" }
   | { t: "stop" };
 
@@ -48,7 +48,7 @@ export class WorkerHost {
   private closed = false;
 
   constructor(
-    private readonly o: { source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; telemetry: PeerTelemetry; onSample?: (events: TelemetryEvent[]) => void; onLog?: (line: string) => void; onError: (e: Error) => void },
+    private readonly o: { source: ScenarioSource; ids: string[]; trackerAddress: string; logLevel: LogLevel; listenHost?: string; telemetry: PeerTelemetry; onSample?: (events: TelemetryEvent[]) => void; onLog?: (line: string) => void; onError: (e: Error) => void },
   ) {
     this.worker = new Worker(new URL("./peer-host-worker.ts", import.meta.url).href);
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
@@ -57,7 +57,7 @@ export class WorkerHost {
 
   /** Builds the worker's peers (data, trainer, transports), then starts them. */
   async start(): Promise<void> {
-    await this.request({ t: "init", source: this.o.source, ids: this.o.ids, trackerAddress: this.o.trackerAddress, logLevel: this.o.logLevel, sample: this.o.onSample !== undefined }, "ready");
+    await this.request({ t: "init", source: this.o.source, ids: this.o.ids, trackerAddress: this.o.trackerAddress, logLevel: this.o.logLevel, sample: this.o.onSample !== undefined, listenHost: this.o.listenHost }, "ready");
     await this.request({ t: "start" }, "started");
   }
 

@@ -84,9 +84,13 @@ export class Compactor implements TelemetrySink {
         this.keyed.set(`${ev.type}${sep}${ev.peer}`, k);
         return;
       case "piece.progress":
+        // Keyed per (peer, origin): an event stays while it is the latest word on any of its origins. Replayed in
+        // stream order, the older events' stale counts are overwritten by the newer ones kept for those origins.
         this.introduce(ev.peer, k);
-        if (!this.keyed.has(`origin${sep}${ev.origin}`)) this.keyed.set(`origin${sep}${ev.origin}`, k);
-        this.keyed.set(`piece${sep}${ev.peer}${sep}${ev.origin}`, k);
+        for (const origin of ev.origins) {
+          if (!this.keyed.has(`origin${sep}${origin}`)) this.keyed.set(`origin${sep}${origin}`, k);
+          this.keyed.set(`piece${sep}${ev.peer}${sep}${origin}`, k);
+        }
         return;
       case "peer.bytes":
         this.introduce(ev.peer, k);

@@ -39,15 +39,22 @@ export interface PeerDevice extends At {
   device: string;
 }
 
-/** During `round`, `peer` holds `held` verified pieces out of `count` of `origin`'s update. One event per origin. */
+/**
+ * During `round`, `peer` holds `held[i]` verified pieces out of `count[i]` of `origins[i]`'s update. One event
+ * carries the origins whose counts changed since the peer's previous report (all of them when its round
+ * changed): parallel arrays, so 100 origins cost one event of a few hundred bytes, not 100 events.
+ */
 export interface PieceProgress extends At {
   type: "piece.progress";
   peer: string;
   round: number;
-  origin: string;
-  held: number;
-  count: number;
+  origins: string[];
+  held: number[];
+  count: number[];
 }
+
+/** Origins one piece.progress may list: more than any roster we run, few enough that a bad event stays cheap. */
+export const progressOriginsMax = 100_000;
 
 /** Payload bytes a peer has sent (`up`) and received (`down`) since the run started: cumulative, never reset. */
 export interface PeerBytes extends At {
@@ -179,13 +186,13 @@ export class TelemetryError extends Error {
   }
 }
 
-type FieldKind = "string" | "number" | "boolean" | "state" | "clock" | "coverage" | "string?" | "number?";
+type FieldKind = "string" | "number" | "boolean" | "state" | "clock" | "coverage" | "string?" | "number?" | "strings" | "numbers";
 
 const fields: { [K in TelemetryEventType]: Record<string, FieldKind> } = {
   "run.started": { scenario: "string", clock: "clock", peers: "number", rounds: "number", seed: "number" },
   "peer.state": { peer: "string", state: "state", round: "number" },
   "peer.device": { peer: "string", device: "string" },
-  "piece.progress": { peer: "string", round: "number", origin: "string", held: "number", count: "number" },
+  "piece.progress": { peer: "string", round: "number", origins: "strings", held: "numbers", count: "numbers" },
   "peer.bytes": { peer: "string", up: "number", down: "number" },
   "round.metrics": {
     round: "number",
@@ -218,6 +225,14 @@ function checkField(path: string, kind: FieldKind, v: unknown): void {
     case "number?":
       if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v))) fail("a finite number or nothing");
       return;
+    case "strings":
+    case "numbers": {
+      if (!Array.isArray(v)) return fail("an array");
+      if (v.length > progressOriginsMax) throw new TelemetryError(path, `at most ${progressOriginsMax} entries, got ${v.length}`);
+      const each = kind === "strings" ? "string" : "number";
+      for (let i = 0; i < v.length; i++) checkField(`${path}[${i}]`, each, v[i]);
+      return;
+    }
     case "string":
       if (typeof v !== "string") fail("a string");
       return;
@@ -251,5 +266,11 @@ export function parseTelemetryEvent(value: unknown): TelemetryEvent {
   if (typeof type !== "string" || !Object.hasOwn(fields, type)) throw new TelemetryError("type", `unknown event type ${JSON.stringify(type)}`);
   checkField("t", "number", v.t);
   for (const [name, kind] of Object.entries(fields[type as TelemetryEventType])) checkField(name, kind, v[name]);
+  if (type === "piece.progress") {
+    const n = (v.origins as unknown[]).length;
+    for (const k of ["held", "count"]) {
+      if ((v[k] as unknown[]).length !== n) throw new TelemetryError(k, `expected ${n} entries, one per origin, got ${(v[k] as unknown[]).length}`);
+    }
+  }
   return value as TelemetryEvent;
 }

@@ -1,7 +1,7 @@
 /**
  * Samples what changes too often to report one event at a time: each peer's verified pieces per origin and its
- * payload byte counters. Every `sampleEveryMs` of the run clock it emits only what moved since the last sample,
- * so 100 peers × 100 origins cost events in proportion to progress, not to peers × origins × ticks.
+ * payload byte counters. Every `sampleEveryMs` of the run clock it emits, per peer, at most one piece.progress
+ * (the origins whose counts moved) and one peer.bytes, and nothing for a peer where nothing moved.
  */
 import type { Clock, TimerId } from "../runtime/clock.ts";
 import type { TelemetryEvent } from "./events.ts";
@@ -92,12 +92,16 @@ export class PeerSampler {
         last.round = s.round;
         last.held.clear();
       }
+      const changed: { origins: string[]; held: number[]; count: number[] } = { origins: [], held: [], count: [] };
       for (const { origin, held, count } of s.progress) {
         const key = `${held}/${count}`;
         if (last.held.get(origin) === key) continue;
         last.held.set(origin, key);
-        out.push({ type: "piece.progress", t, peer: p.id, round: s.round, origin, held, count });
+        changed.origins.push(origin);
+        changed.held.push(held);
+        changed.count.push(count);
       }
+      if (changed.origins.length > 0) out.push({ type: "piece.progress", t, peer: p.id, round: s.round, ...changed });
       const up = last.upBase + s.up;
       const down = last.downBase + s.down;
       if (up !== last.up || down !== last.down) {

@@ -68,10 +68,16 @@ export function syntheticRun(): TelemetryEvent[] {
     // Piece progress: one report per (peer, origin), at the end of what the stream shows of the swarm.
     for (const i of live) {
       if (!alive(i, r, t0 + 3000)) continue;
-      for (const j of live) {
-        const held = r < 2 ? syntheticPieces : lastRoundHeld(i, j);
-        evs.push({ type: "piece.progress", t: t0 + 3000 + i, peer: peerName(i), round: r, origin: peerName(j), held, count: syntheticPieces });
-      }
+      // One report per peer listing every live origin, as the sampler sends when a peer's round changes.
+      evs.push({
+        type: "piece.progress",
+        t: t0 + 3000 + i,
+        peer: peerName(i),
+        round: r,
+        origins: live.map(peerName),
+        held: live.map((j) => (r < 2 ? syntheticPieces : lastRoundHeld(i, j))),
+        count: live.map(() => syntheticPieces),
+      });
     }
     if (r === 2) {
       state(t0 + 3500, 3, "grace", r);

@@ -150,31 +150,54 @@ const stateLog: Partial<Record<RoundStateName, { kind: LogKind; text: string }>>
 };
 
 function onPieceProgress(view: SwarmView, ev: Extract<TelemetryEvent, { type: "piece.progress" }>): SwarmView {
-  let { origins, originIndex, roundChunks } = view;
-  let oi = originIndex.get(ev.origin);
-  if (oi === undefined) {
-    if (origins.length >= viewPeersMax) return { ...view, dropped: view.dropped + 1 };
-    oi = origins.length;
-    origins = [...origins, ev.origin];
-    originIndex = new Map(originIndex).set(ev.origin, oi);
-  }
-  const chunks = roundChunks.get(ev.round);
-  if (chunks === undefined || chunks[oi] !== ev.count) {
-    if (chunks === undefined && ev.round <= view.pieceRound - pieceRoundsKept) return view; // a round long gone
-    const next = chunks ? chunks.slice() : [];
-    while (next.length <= oi) next.push(0);
-    next[oi] = ev.count;
-    const m = new Map(roundChunks).set(ev.round, next);
+  if (ev.round <= view.pieceRound - pieceRoundsKept && !view.roundChunks.has(ev.round)) return view; // a round long gone
+  let dropped = view.dropped;
+  // Copied on first write only: most reports name origins already known and counts already set.
+  let origins: string[] | undefined;
+  let originIndex: Map<string, number> | undefined;
+  const chunksBefore = view.roundChunks.get(ev.round);
+  let chunks: number[] | undefined;
+  /** Origin index and held count per listed origin (origins past the cap are dropped). */
+  const updates: Array<[number, number]> = [];
+  ev.origins.forEach((origin, k) => {
+    let oi = (originIndex ?? view.originIndex).get(origin);
+    if (oi === undefined) {
+      if ((origins ?? view.origins).length >= viewPeersMax) return void dropped++;
+      origins ??= view.origins.slice();
+      originIndex ??= new Map(view.originIndex);
+      oi = origins.length;
+      origins.push(origin);
+      originIndex.set(origin, oi);
+    }
+    const count = ev.count[k]!;
+    if ((chunks ?? chunksBefore)?.[oi] !== count) {
+      chunks ??= chunksBefore ? chunksBefore.slice() : [];
+      while (chunks.length <= oi) chunks.push(0);
+      chunks[oi] = count;
+    }
+    updates.push([oi, Math.max(0, Math.min(ev.held[k]!, count))]);
+  });
+  let roundChunks = view.roundChunks;
+  if (chunks !== undefined) {
+    const m = new Map(roundChunks).set(ev.round, chunks);
     for (const r of m.keys()) if (r <= Math.max(view.pieceRound, ev.round) - pieceRoundsKept) m.delete(r);
     roundChunks = m;
   }
-  const at = oi;
-  const held = Math.max(0, Math.min(ev.held, ev.count));
-  return withPeer({ ...view, origins, originIndex, roundChunks, pieceRound: Math.max(view.pieceRound, ev.round) }, ev.peer, (p) => {
+  const next: SwarmView = {
+    ...view,
+    origins: origins ?? view.origins,
+    originIndex: originIndex ?? view.originIndex,
+    roundChunks,
+    dropped,
+    pieceRound: Math.max(view.pieceRound, ev.round),
+  };
+  return withPeer(next, ev.peer, (p) => {
     if (ev.round < p.pieceRound) return p; // late news from a round the peer has left
     const h = ev.round > p.pieceRound ? [] : p.held.slice();
-    while (h.length <= at) h.push(0);
-    h[at] = held;
+    for (const [oi, held] of updates) {
+      while (h.length <= oi) h.push(0);
+      h[oi] = held;
+    }
     return { ...p, pieceRound: ev.round, held: h };
   });
 }

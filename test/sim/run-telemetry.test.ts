@@ -42,7 +42,7 @@ test("a virtual run tells the whole story: states, per-origin pieces, bytes, rou
   // Piece progress per origin: in the last round every peer ends holding every origin's pieces.
   const last = events.filter((e): e is Extract<TelemetryEvent, { type: "piece.progress" }> => e.type === "piece.progress" && e.round === 1);
   const final = new Map<string, { held: number; count: number }>();
-  for (const e of last) final.set(`${e.peer}/${e.origin}`, e);
+  for (const e of last) e.origins.forEach((o, i) => final.set(`${e.peer}/${o}`, { held: e.held[i]!, count: e.count[i]! }));
   expect(final.size).toBe(16);
   for (const v of final.values()) expect(v.held).toBe(v.count);
   // Bytes are cumulative: never decrease per peer; what peers received adds up to what they sent.

@@ -72,10 +72,10 @@ describe("Compactor", () => {
     const events: TelemetryEvent[] = [
       { type: "run.started", t: 0, scenario: "s", clock: "virtual", peers: 2, rounds: 1, seed: 1 },
       { type: "peer.state", t: 1, peer: "a", state: "train", round: 0 },
-      { type: "piece.progress", t: 2, peer: "b", round: 0, origin: "x", held: 1, count: 4 },
-      { type: "piece.progress", t: 3, peer: "b", round: 0, origin: "y", held: 1, count: 4 },
+      { type: "piece.progress", t: 2, peer: "b", round: 0, origins: ["x"], held: [1], count: [4] },
+      { type: "piece.progress", t: 3, peer: "b", round: 0, origins: ["y"], held: [1], count: [4] },
       { type: "peer.state", t: 4, peer: "a", state: "swarm", round: 0 },
-      { type: "piece.progress", t: 5, peer: "b", round: 0, origin: "x", held: 2, count: 4 },
+      { type: "piece.progress", t: 5, peer: "b", round: 0, origins: ["x"], held: [2], count: [4] },
     ];
     for (const ev of events) compactor.emit(ev);
     const view = reduceAll(compactor.snapshot());
@@ -95,6 +95,24 @@ describe("Compactor", () => {
     const log = reduceAll(compactor.snapshot()).log.map((l) => l.text);
     expect(log).toEqual(reduceAll(events).log.map((l) => l.text));
     expect(log.filter((l) => l.includes("grace"))).toHaveLength(2);
+  });
+
+  test("batched piece reports: older events kept for some origins replay under the newer ones", () => {
+    const run: TelemetryEvent = { type: "run.started", t: 0, scenario: "s", clock: "virtual", peers: 2, rounds: 3, seed: 1 };
+    const stream: TelemetryEvent[] = [
+      run,
+      { type: "piece.progress", t: 1, peer: "a", round: 0, origins: ["a", "b", "c"], held: [4, 0, 0], count: [4, 4, 4] },
+      { type: "piece.progress", t: 2, peer: "a", round: 0, origins: ["b"], held: [2], count: [4] },
+      { type: "piece.progress", t: 3, peer: "a", round: 0, origins: ["c", "b"], held: [1, 3], count: [4, 4] },
+      { type: "piece.progress", t: 4, peer: "a", round: 1, origins: ["a", "b"], held: [4, 1], count: [4, 4] },
+      { type: "piece.progress", t: 5, peer: "b", round: 0, origins: ["c"], held: [2], count: [4] },
+    ];
+    const c = new Compactor();
+    for (const ev of stream) c.emit(ev);
+    const snap = c.snapshot();
+    // The t=2 report is superseded on its only origin; the rest each still hold the latest word on some origin.
+    expect(snap.map((e) => e.t)).toEqual([0, 1, 3, 4, 5]);
+    expect(rendered(reduceAll(snap))).toEqual(rendered(reduceAll(stream)));
   });
 
   test("a re-sent run.started of the same run changes nothing; another run starts over", () => {

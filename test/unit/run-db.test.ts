@@ -61,7 +61,7 @@ const everyType: TelemetryEvent[] = [
   { type: "run.started", t: 0, scenario: "ring-20", clock: "virtual", peers: 20, rounds: 3, seed: 42 },
   { type: "peer.device", t: 1, peer: "p01", device: "phone-4g" },
   { type: "peer.state", t: 2, peer: "p01", state: "swarm", round: 0 },
-  { type: "piece.progress", t: 3, peer: "p01", round: 0, origin: "p02", held: 3, count: 8 },
+  { type: "piece.progress", t: 3, peer: "p01", round: 0, origins: ["p02"], held: [3], count: [8] },
   { type: "peer.bytes", t: 4, peer: "p01", up: 1024, down: 4096 },
   { type: "peer.round", t: 5, peer: "p01", round: 0, accuracy: 0.81, coverage: 0.875, degraded: true },
   {

@@ -68,7 +68,7 @@ export function telemetryStream(opts: StreamOptions): TelemetryEvent[] {
         for (const o of order) {
           const count = 4 + (origins.indexOf(o) % 3);
           const held = lag && step === 3 ? count - 1 : Math.ceil((count * step) / 3);
-          evs.push({ type: "piece.progress", t: t0 + 2000 + step * 500, peer: p, round: r, origin: o, held, count });
+          evs.push({ type: "piece.progress", t: t0 + 2000 + step * 500, peer: p, round: r, origins: [o], held: [held], count: [count] });
         }
       }
       if (lag) state(t0 + 3800, p, "grace", r);

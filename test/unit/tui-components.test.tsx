@@ -89,7 +89,7 @@ describe("PeersTable", () => {
 
 describe("Heatmap", () => {
   const pieces = (held: (peer: number) => number): TelemetryEvent[] =>
-    [0, 1, 2, 3].map((i) => ({ type: "piece.progress", t: i, peer: `q${i}`, round: 0, origin: "q9", held: held(i), count: 4 }));
+    [0, 1, 2, 3].map((i) => ({ type: "piece.progress", t: i, peer: `q${i}`, round: 0, origins: ["q9"], held: [held(i)], count: [4] }));
   const swarmRow = (events: TelemetryEvent[], peer = "q0") => {
     const line = frameOf(<Heatmap data={selectHeatmap(reduceAll(events), peer, { maxRows: 10, maxCols: 20 })} />)
       .split("\n")
@@ -107,11 +107,11 @@ describe("Heatmap", () => {
 
   test("rarest published origins come first, unpublished ones last; the frame names the round and the selected peer", () => {
     const events: TelemetryEvent[] = [
-      { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "unborn", held: 0, count: 2 },
-      { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "common", held: 2, count: 2 },
-      { type: "piece.progress", t: 0, peer: "a", round: 1, origin: "rare", held: 0, count: 2 },
-      { type: "piece.progress", t: 0, peer: "b", round: 1, origin: "common", held: 2, count: 2 },
-      { type: "piece.progress", t: 0, peer: "b", round: 1, origin: "rare", held: 1, count: 2 },
+      { type: "piece.progress", t: 0, peer: "a", round: 1, origins: ["unborn"], held: [0], count: [2] },
+      { type: "piece.progress", t: 0, peer: "a", round: 1, origins: ["common"], held: [2], count: [2] },
+      { type: "piece.progress", t: 0, peer: "a", round: 1, origins: ["rare"], held: [0], count: [2] },
+      { type: "piece.progress", t: 0, peer: "b", round: 1, origins: ["common"], held: [2], count: [2] },
+      { type: "piece.progress", t: 0, peer: "b", round: 1, origins: ["rare"], held: [1], count: [2] },
     ];
     const f = frameOf(<Heatmap data={selectHeatmap(reduceAll(events), "b", { maxRows: 10, maxCols: 20 })} />);
     expect(f).toContain("round 2 · 2 peers swarming · selected b");

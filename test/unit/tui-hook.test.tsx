@@ -153,12 +153,14 @@ describe("SwarmTui", () => {
     const r = render(<SwarmTui source={bus} scheduler={clock} onQuit={() => quits++} onPauseChange={(p) => pauses.push(p)} height={30} />);
     await until(() => plain(r.lastFrame()).includes("(waiting for run)"), "empty view");
     const all: TelemetryEvent[] = syntheticRun();
-    for (const e of all.slice(0, 500)) bus.emit(e);
+    // Up to just before p07 fails, so the failure arrives while the picture is frozen.
+    const cut = all.findIndex((e) => e.type === "peer.state" && e.state === "failed");
+    for (const e of all.slice(0, cut)) bus.emit(e);
     clock.advance(renderIntervalMs);
     await until(() => plain(r.lastFrame()).includes("synthetic-20"), "run on screen");
     r.stdin.write("p");
     await until(() => plain(r.lastFrame()).includes("PAUSED"), "paused");
-    for (const e of all.slice(500)) bus.emit(e);
+    for (const e of all.slice(cut)) bus.emit(e);
     clock.advance(10 * renderIntervalMs);
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(plain(r.lastFrame())).not.toContain("1 failed");

@@ -13,7 +13,7 @@ const lastRoundCoverage = (i: number) => liveIds.reduce((s, j) => s + lastRoundH
 
 describe("reducer over a recorded stream (20 peers × 3 rounds)", () => {
   test("the stream is a recorded run's size and in clock order", () => {
-    expect(events.length).toBeGreaterThan(1000);
+    expect(events.length).toBeGreaterThan(400);
     expect(events.every((e, k) => k === 0 || e.t >= events[k - 1]!.t)).toBe(true);
   });
 
@@ -84,9 +84,9 @@ describe("reducer over a recorded stream (20 peers × 3 rounds)", () => {
   });
 
   test("pure and deterministic: earlier views are untouched, equal streams give equal views", () => {
-    const half = reduceAll(events.slice(0, 700));
+    const half = reduceAll(events.slice(0, 300));
     const copy = structuredClone(half);
-    reduceAll(events.slice(700), half);
+    reduceAll(events.slice(300), half);
     expect(half).toEqual(copy);
     expect(reduceAll(events)).toEqual(view);
   });
@@ -115,7 +115,7 @@ describe("reducer limits", () => {
   });
 
   test("piece progress from a round the peer has left is ignored; a new round starts its holdings afresh", () => {
-    const p = (t: number, round: number, origin: string, held: number): TelemetryEvent => ({ type: "piece.progress", t, peer: "a", round, origin, held, count: 4 });
+    const p = (t: number, round: number, origin: string, held: number): TelemetryEvent => ({ type: "piece.progress", t, peer: "a", round, origins: [origin], held: [held], count: [4] });
     const v = reduceAll([p(0, 0, "a", 4), p(1, 0, "b", 2), p(2, 1, "a", 4), p(3, 0, "b", 4)]);
     expect(v.peers[0]).toMatchObject({ pieceRound: 1, held: [4] });
   });
