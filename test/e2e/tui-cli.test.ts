@@ -89,3 +89,60 @@ describe("bun run tui", () => {
     expect(attach.out).toContain("peers: 4 seen of 4 · 4 done");
   }, 90_000);
 });
+
+describe("bun run scenario --part", () => {
+  test("two processes each host half of one swarm, joined through part 1's tracker", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-parts-"));
+    const file = join(dir, "tiny-parts.ts");
+    // Deadlines long enough for the second process to start and join on a loaded machine.
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(join(root, "scenarios/define.ts"))};
+import { ring } from ${JSON.stringify(join(root, "plugins/topology/ring.ts"))};
+export default defineScenario({ name: "tiny-parts", peers: 4, rounds: 3, clock: "real", topology: ring(),
+  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 400, testExamples: 200, features: 20, classes: 4 },
+  model: { kind: "mlp", hidden: [16] }, training: { epochs: 1 }, swarm: { maxChunkFloats: 64, deadlineMs: 60000, graceMs: 5000 } });
+`,
+    );
+    const reports = [join(dir, "a.json"), join(dir, "b.json")];
+    const first = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), file, "--part", "1/2", "--no-db", "--workers", "1", "--report", reports[0]!], { stdout: "pipe", stderr: "pipe", cwd: root });
+    const reader = first.stderr.getReader();
+    let err = "";
+    let tracker: string | undefined;
+    while (tracker === undefined) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      err += new TextDecoder().decode(chunk.value);
+      tracker = /tracker at (ws:\/\/\S+)/.exec(err)?.[1];
+    }
+    expect(tracker).toBeDefined();
+    const second = await run("scenario.ts", file, "--part", "2/2", "--tracker", tracker!, "--no-db", "--workers", "1", "--report", reports[1]!);
+    reader.releaseLock();
+    expect(second.code).toBe(0);
+    expect(await first.exited).toBe(0);
+    const [a, b] = reports.map((f) => JSON.parse(readFileSync(f, "utf8")));
+    expect([a.part, b.part]).toEqual(["1/2", "2/2"]);
+    expect(a.rounds.map((r: { peers: number }) => r.peers)).toEqual([2, 2, 2]);
+    expect(b.rounds.map((r: { accuracy: number }) => r.accuracy)).toEqual(a.rounds.map((r: { accuracy: number }) => r.accuracy));
+  }, 90_000);
+
+  test("part flags are checked", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["tiny", "--part", "1/2"], /--part needs the real clock/],
+      [["tiny", "--clock", "real", "--part", "3/2"], /--part must be I\/N with 1 ≤ I ≤ N/],
+      [["tiny", "--clock", "real", "--part", "2/2"], /joins part 1's tracker: give --tracker/],
+      [["tiny", "--clock", "real", "--part", "1/2", "--tracker", "ws://x:1"], /runs the tracker itself/],
+      [["tiny", "--clock", "real", "--part", "2/2", "--tracker", "http://x"], /--tracker must be a ws:\/\/HOST:PORT URL/],
+      [["tiny", "--clock", "real", "--tracker", "ws://x:1"], /go with --part/],
+      [["tiny", "--clock", "real", "--listen", "0.0.0.0"], /not a wildcard/],
+      [["tiny", "--listen", "127.0.0.1"], /--listen needs the real clock/],
+      [["tiny", "--monitor", "host:port"], /--monitor must be PORT or HOST:PORT/],
+      [["tiny", "--db", "x.db", "--no-db"], /contradict/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run("scenario.ts", ...args, ...(args.includes("--no-db") ? [] : ["--no-db"]));
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+  }, 60_000);
+});
