@@ -29,6 +29,8 @@ export function mountTui(o: LiveTuiOptions): LiveTui {
     exitOnCtrlC: false,
     patchConsole: false,
     alternateScreen: true,
+    // The caller checked for a terminal; ink would otherwise fall back to one final frame whenever CI is set.
+    interactive: true,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -36,7 +36,7 @@ test.skipIf(!hasTmux)("scenario TUI in a terminal: start, select a peer, pause t
   const done = join(dir, "exit-code");
   // Many rounds of the tiny scenario: it cannot finish before the keys arrive. The exit code lands in a file;
   // the pane stays open afterwards so the restored terminal can be read.
-  const cmd = `cd ${root} && ${process.execPath} cli/scenario.ts tiny --rounds 400 --db ${db} --report ${report}; echo $? > ${done}; echo EXITED; sleep 60`;
+  const cmd = `cd ${root} && ${process.execPath} cli/scenario.ts tiny --rounds 2000 --db ${db} --report ${report}; echo $? > ${done}; echo EXITED; sleep 60`;
   tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd);
   try {
     // Start: the header names the scenario and the clock; the peers table lists the four peers.
@@ -46,7 +46,7 @@ test.skipIf(!hasTmux)("scenario TUI in a terminal: start, select a peer, pause t
     // Pause: the header says so, and virtual time stands still (the round shown stops changing).
     tmux("send-keys", "-t", session, "p");
     s = await waitFor(/PAUSED/, "the pause");
-    const roundOf = (text: string) => /round (\d+)\/400/.exec(text)?.[1];
+    const roundOf = (text: string) => /round (\d+)\/2000/.exec(text)?.[1];
     const pausedRound = roundOf(s);
     expect(pausedRound).toBeDefined();
     await Bun.sleep(1500); // time passes for the person; the run must not move
@@ -60,7 +60,7 @@ test.skipIf(!hasTmux)("scenario TUI in a terminal: start, select a peer, pause t
     tmux("send-keys", "-t", session, "Tab");
     await waitFor(/\[swarm\]/, "the swarm tab");
     tmux("send-keys", "-t", session, "p");
-    await waitFor(new RegExp(`round (?!${pausedRound}/)\\d+/400`), "rounds moving after resume");
+    await waitFor(new RegExp(`round (?!${pausedRound}/)\\d+/2000`), "rounds moving after resume");
 
     // Quit: the run stops cleanly, the terminal comes back with the summary, the exit code says "stopped".
     tmux("send-keys", "-t", session, "q");
@@ -71,7 +71,7 @@ test.skipIf(!hasTmux)("scenario TUI in a terminal: start, select a peer, pause t
     const r = JSON.parse(readFileSync(report, "utf8"));
     expect(r.stopped).toBe("stopped by user");
     expect(r.rounds.length).toBeGreaterThan(0);
-    expect(r.rounds.length).toBeLessThan(400);
+    expect(r.rounds.length).toBeLessThan(2000);
     // The run database holds the run up to the stop, ending with run.finished.
     expect(existsSync(db)).toBe(true);
     expect(await countRunEvents(db)).toBeGreaterThan(0);
