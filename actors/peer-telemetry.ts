@@ -41,6 +41,8 @@ export interface PeerTelemetry {
   state?(peer: string, state: string, round: number): void;
   round?(record: PeerRoundRecord): void;
   fault?(peer: string, what: string): void;
+  /** A round-machine timer (`timer`, a delay name) expired while the peer was in `state`. */
+  timeout?(peer: string, timer: string, state: string, round: number): void;
   /** Peer `by` banned `peer` for the rest of the run. */
   ban?(peer: string, by: string, reason: string): void;
   finished?(peer: string, how: "done" | "failed" | "left"): void;

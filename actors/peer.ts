@@ -5,6 +5,9 @@ import type { PeerDeps } from "./peer-deps.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { PeerSample } from "../telemetry/peer-sampler.ts";
+
+/** XState's event type for an expired `after` delay. */
+const afterPrefix = "xstate.after.";
 import { chunkPieces } from "../learn/chunking.ts";
 import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
@@ -134,6 +137,12 @@ export class Peer {
     });
     this.actor = createActor(machine, {
       clock: deps.clock,
+      // Timers expire as `xstate.after.<delay>.<machine>.<state>` events: the one place that sees every timeout.
+      inspect: (ev) => {
+        if (ev.type !== "@xstate.event" || ev.actorRef !== this.actor || !ev.event.type.startsWith(afterPrefix)) return;
+        const [timer = "?", ...path] = ev.event.type.slice(afterPrefix.length).split(".");
+        deps.telemetry.timeout?.(this.id, timer, path.at(-1) ?? "?", this.actor.getSnapshot().context.round);
+      },
       input: {
         rounds: deps.scenario.rounds,
         minCompletion: deps.scenario.swarm.minCompletion,

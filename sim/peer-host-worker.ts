@@ -32,6 +32,7 @@ async function handle(m: ToWorker): Promise<void> {
         round: (record) => post({ t: "round", record }),
         fault: (peer, what) => post({ t: "fault", peer, what }),
         ban: (peer, by, reason) => post({ t: "ban", peer, by, reason }),
+        timeout: (peer, timer, state, round) => post({ t: "timeout", peer, timer, state, round }),
         finished: (peer, how) => post({ t: "finished", peer, how }),
       },
     });

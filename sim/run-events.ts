@@ -55,6 +55,10 @@ export class RunEvents {
     this.sink?.emit(peer === undefined ? { type: "fault", t: this.clock.now(), what } : { type: "fault", t: this.clock.now(), peer, what });
   }
 
+  timeout(peer: string, timer: string, state: string, round: number): void {
+    this.sink?.emit({ type: "timeout", t: this.clock.now(), peer, round, timer, state: state as RoundStateName });
+  }
+
   ban(peer: string, by: string, reason: string): void {
     this.sink?.emit({ type: "ban", t: this.clock.now(), peer, by, reason });
   }

@@ -103,6 +103,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       events.fault(peer, what);
       opts.onFault?.(peer, what);
     },
+    timeout: (peer, timer, state, round) => events.timeout(peer, timer, state, round),
     ban: (peer, by, reason) => {
       events.ban(peer, by, reason);
       opts.onFault?.(by, `banned ${peer}: ${reason}`);

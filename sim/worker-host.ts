@@ -23,6 +23,7 @@ export type FromWorker =
   | { t: "round"; record: PeerRoundRecord }
   | { t: "fault"; peer: string; what: string }
   | { t: "ban"; peer: string; by: string; reason: string }
+  | { t: "timeout"; peer: string; timer: string; state: string; round: number }
   | { t: "sampled"; events: TelemetryEvent[] }
   | { t: "log"; line: string }
   | { t: "finished"; peer: string; how: "done" | "failed" | "left" }
@@ -97,6 +98,8 @@ export class WorkerHost {
         return tel.fault?.(m.peer, m.what);
       case "ban":
         return tel.ban?.(m.peer, m.by, m.reason);
+      case "timeout":
+        return tel.timeout?.(m.peer, m.timer, m.state, m.round);
       case "sampled":
         return this.o.onSample?.(m.events);
       case "log":

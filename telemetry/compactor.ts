@@ -106,6 +106,7 @@ export class Compactor implements TelemetrySink {
         this.keyed.set(`ban${sep}${ev.peer}${sep}${ev.by}`, k);
         return this.appendLog(k, undefined);
       case "fault":
+      case "timeout":
         return this.appendLog(k, undefined);
       case "run.finished":
         this.keyed.set("finished", k);

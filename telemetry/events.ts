@@ -107,6 +107,17 @@ export interface Fault extends At {
   what: string;
 }
 
+/** One of a peer's round-machine timers expired (machines/round.ts delays: `trainTimeout`, `swarmDeadline`, ...). */
+export interface PeerTimeout extends At {
+  type: "timeout";
+  peer: string;
+  round: number;
+  /** The delay's name in the machine. */
+  timer: string;
+  /** The state it expired in. */
+  state: RoundStateName;
+}
+
 /** Peer `by` banned `peer` for the rest of the run. */
 export interface Ban extends At {
   type: "ban";
@@ -136,6 +147,7 @@ export type TelemetryEvent =
   | RoundMetrics
   | PeerRound
   | Fault
+  | PeerTimeout
   | Ban
   | Baseline
   | RunFinished;
@@ -207,6 +219,7 @@ const fields: { [K in TelemetryEventType]: Record<string, FieldKind> } = {
   },
   "peer.round": { peer: "string", round: "number", accuracy: "number", coverage: "number", degraded: "boolean" },
   fault: { peer: "string?", what: "string" },
+  timeout: { peer: "string", round: "number", timer: "string", state: "state" },
   ban: { peer: "string", by: "string", reason: "string" },
   baseline: { kind: "string", accuracy: "number" },
   "run.finished": {},

@@ -109,6 +109,9 @@ class Merger {
       case "fault":
         if (this.faults.add(JSON.stringify([ev.type, ev.t, ev.peer ?? null, ev.what]))) this.out(ev);
         return;
+      case "timeout":
+        if (this.faults.add(JSON.stringify([ev.type, ev.t, ev.peer, ev.timer, ev.round]))) this.out(ev);
+        return;
       case "ban":
         if (this.bans.add(JSON.stringify([ev.type, ev.t, ev.peer, ev.by, ev.reason]))) this.out(ev);
         return;

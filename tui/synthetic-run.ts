@@ -11,7 +11,7 @@
  * - Round 1: fault "link down p03-p04" (p03, +2.2 s), p05 bans p09 "3 strikes: bad hash" (+2.3 s),
  *   p07 fails (+2.5 s) and sends nothing after.
  * - Round 2 (19 live peers, 19 origins), cut off mid-swarm: peer i holds 4 of its own pieces and
- *   (i + j) mod 5 of origin j's; p03 enters grace at +3.5 s, the last event.
+ *   (i + j) mod 5 of origin j's; p03's swarm deadline expires at +3.5 s and it enters grace, the last events.
  * - Bytes (cumulative), at +2 s and +3 s of each round while alive: k-th report up = k × 100 kB × (1 + i mod 2),
  *   down = k × 150 kB; so over the last second each live peer moved 100 or 200 kB/s up and 150 kB/s down.
  */
@@ -80,6 +80,7 @@ export function syntheticRun(): TelemetryEvent[] {
       });
     }
     if (r === 2) {
+      evs.push({ type: "timeout", t: t0 + 3500, peer: peerName(3), round: r, timer: "swarmDeadline", state: "swarm" });
       state(t0 + 3500, 3, "grace", r);
       break;
     }

@@ -142,9 +142,24 @@ function withPeer(view: SwarmView, id: string, update: (p: PeerView) => PeerView
   return { ...view, peers: [...view.peers, update(newPeer(id))], peerIndex };
 }
 
+/** What an expired machine timer means, for the events log (machines/round.ts delay names). */
+const timerMeaning: Record<string, string> = {
+  joinTimeout: "no admission from the tracker yet",
+  connectTimeout: "no neighbour connected yet",
+  trainTimeout: "training took too long: update abandoned, round degraded",
+  scoreTimeout: "scoring took too long: round degraded",
+  swarmDeadline: "swarm deadline reached",
+  graceTimeout: "grace over: aggregating what it holds (degraded)",
+  aggregateTimeout: "aggregation took too long",
+};
+
+function timeoutText(timer: string, state: string): string {
+  return `${timerMeaning[timer] ?? timer} (${timer} in ${state})`;
+}
+
 /** Log lines for the state changes a watcher should notice. */
 const stateLog: Partial<Record<RoundStateName, { kind: LogKind; text: string }>> = {
-  grace: { kind: "timeout", text: "swarm deadline passed below minCompletion: grace" },
+  grace: { kind: "timeout", text: "below minCompletion at the swarm deadline: grace" },
   failed: { kind: "failed", text: "failed" },
   left: { kind: "left", text: "left the swarm" },
 };
@@ -249,6 +264,8 @@ export function reduce(view: SwarmView, ev: TelemetryEvent): SwarmView {
     }
     case "fault":
       return { ...v, ...appendLog(v, { t: ev.t, kind: "fault", peer: ev.peer, text: ev.what }) };
+    case "timeout":
+      return { ...v, ...appendLog(v, { t: ev.t, kind: "timeout", peer: ev.peer, text: `round ${ev.round + 1}: ${timeoutText(ev.timer, ev.state)}` }) };
     case "ban": {
       const next = withPeer(v, ev.peer, (p) => ({ ...p, bannedBy: p.bannedBy + 1 }));
       return { ...next, ...appendLog(next, { t: ev.t, kind: "ban", peer: ev.by, text: `banned ${ev.peer}: ${ev.reason}` }) };

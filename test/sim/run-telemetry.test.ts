@@ -109,3 +109,16 @@ test("a stop while paused still ends the run", async () => {
   expect(report.stopped).toBe("quit");
   expect(report.rounds.length).toBe(0);
 });
+
+test("expired machine timers are reported as timeout events, with the state they expired in", async () => {
+  const { bus, events } = recorder();
+  // A deadline no swarm can meet: every peer's swarmDeadline expires each round, then grace lets it finish.
+  const tight = { ...tiny, swarm: { ...tiny.swarm, deadlineMs: 1, graceMs: 5000 } };
+  const report = await runScenario(tight, { logSink: () => {}, telemetry: bus });
+  expect(report.rounds.length).toBe(2);
+  const timeouts = events.filter((e): e is Extract<TelemetryEvent, { type: "timeout" }> => e.type === "timeout");
+  expect(new Set(timeouts.map((e) => `${e.peer}/${e.round}/${e.timer}/${e.state}`))).toEqual(
+    new Set(["p000", "p001", "p002", "p003"].flatMap((p) => [0, 1].map((r) => `${p}/${r}/swarmDeadline/swarm`))),
+  );
+  expect(reduceAll(events).log.filter((l) => l.kind === "timeout").length).toBeGreaterThanOrEqual(8);
+});

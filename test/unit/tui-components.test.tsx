@@ -152,11 +152,12 @@ describe("Learning", () => {
 
 describe("EventsLog", () => {
   test("kind, peer and text, stamped from run start, with a count of what scrolled away", () => {
-    const f = frameOf(<EventsLog data={selectEvents(run, 3)} />);
+    const f = frameOf(<EventsLog data={selectEvents(run, 4)} />);
     expect(f).toContain("… 2 earlier");
     expect(f).toMatch(/\+00:12\.3\s+ban\s+p05\s+banned p09: 3 strikes: bad hash/);
     expect(f).toMatch(/\+00:12\.5\s+failed\s+p07\s+round 2: failed/);
-    expect(f).toMatch(/\+00:23\.5\s+timeout\s+p03\s+round 3: swarm deadline/);
+    expect(f).toMatch(/\+00:23\.5\s+timeout\s+p03\s+round 3: swarm deadline reached \(swarmDeadline in swarm\)/);
+    expect(f).toMatch(/\+00:23\.5\s+timeout\s+p03\s+round 3: below minCompletion at the swarm deadline: grace/);
     expect(f).not.toContain("link down");
   });
 });

@@ -60,10 +60,12 @@ describe("reducer over a recorded stream (20 peers × 3 rounds)", () => {
       ["fault", "p03"],
       ["ban", "p05"],
       ["failed", "p07"],
+      // The expired timer, then the state it led to.
+      ["timeout", "p03"],
       ["timeout", "p03"],
     ]);
     expect(e.lines[2]).toMatchObject({ at: 12_300, text: "banned p09: 3 strikes: bad hash" });
-    expect(selectEvents(view, 2)).toMatchObject({ earlier: 3, lines: [{ kind: "failed" }, { kind: "timeout" }] });
+    expect(selectEvents(view, 2)).toMatchObject({ earlier: 4, lines: [{ kind: "timeout" }, { kind: "timeout" }] });
   });
 
   test("heatmap: the round's origins rarest first, with the selected peer's holdings", () => {
