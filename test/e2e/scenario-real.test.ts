@@ -1,9 +1,7 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import type { PeerRoundRecord } from "../../actors/peer-telemetry.ts";
 import { applyOverrides, loadScenario } from "../../scenarios/define.ts";
+import { writeTinyReal } from "./cli-fixtures.ts";
 import { runBaseline } from "../../sim/baseline.ts";
 import { runScenario } from "../../sim/run-scenario.ts";
 import type { TelemetryEvent } from "../../telemetry/events.ts";
@@ -36,18 +34,7 @@ test("tiny over real WebSockets: every round completes and matches ideal FedAvg"
 test("tiny over real WebSockets with the peers in two worker threads", async () => {
   // Workers load the scenario themselves; give them one whose deadlines leave room for a loaded CI machine
   // (a worker starting late must not turn into a partial round).
-  const dir = mkdtempSync(join(tmpdir(), "fltorrent-workers-"));
-  const file = join(dir, "tiny-real.ts");
-  const root = resolve(import.meta.dir, "../..");
-  writeFileSync(
-    file,
-    `import { defineScenario } from ${JSON.stringify(join(root, "scenarios/define.ts"))};
-import { ring } from ${JSON.stringify(join(root, "plugins/topology/ring.ts"))};
-export default defineScenario({ name: "tiny-real", peers: 4, rounds: 2, clock: "real", topology: ring(),
-  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 400, testExamples: 200, features: 20, classes: 4 },
-  model: { kind: "mlp", hidden: [16] }, training: { epochs: 1 }, swarm: { maxChunkFloats: 64, deadlineMs: 60000, graceMs: 5000 } });
-`,
-  );
+  const file = writeTinyReal("tiny-real", 2);
   const s = await loadScenario(file);
   const events: TelemetryEvent[] = [];
   const logs: string[] = [];

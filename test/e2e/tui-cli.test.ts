@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { readUntil, root, writeTinyReal } from "./cli-fixtures.ts";
 
 // `bun run tui` without a terminal, and the run database `bun run scenario` records for it.
-const root = resolve(import.meta.dir, "../..");
 
 async function run(script: string, ...args: string[]): Promise<{ out: string; err: string; code: number }> {
   const proc = Bun.spawn([process.execPath, join(root, "cli", script), ...args], { stdout: "pipe", stderr: "pipe", cwd: root });
@@ -67,18 +67,9 @@ describe("bun run tui", () => {
     const scenario = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), "tiny", "--rounds", String(rounds), "--no-db", "--monitor", "0"], { stdout: "pipe", stderr: "pipe", cwd: root });
     const outText = new Response(scenario.stdout).text();
     // The monitor's address comes first thing on stderr.
-    const reader = scenario.stderr.getReader();
-    let err = "";
-    let url: string | undefined;
-    while (url === undefined) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      err += new TextDecoder().decode(chunk.value);
-      url = /monitor at (ws:\/\/\S+)/.exec(err)?.[1];
-    }
+    const url = await readUntil(scenario.stderr, /monitor at (ws:\/\/\S+)/);
     expect(url).toBeDefined();
     const attach = await run("tui.ts", "--attach", url!);
-    reader.releaseLock();
     expect(await scenario.exited).toBe(0);
     expect(attach.code).toBe(0);
     // Every round the run printed, with the same accuracy, whether it happened before or after the attach.
@@ -92,32 +83,14 @@ describe("bun run tui", () => {
 
 describe("bun run scenario --part", () => {
   test("two processes each host half of one swarm, joined through part 1's tracker", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fltorrent-parts-"));
-    const file = join(dir, "tiny-parts.ts");
     // Deadlines long enough for the second process to start and join on a loaded machine.
-    writeFileSync(
-      file,
-      `import { defineScenario } from ${JSON.stringify(join(root, "scenarios/define.ts"))};
-import { ring } from ${JSON.stringify(join(root, "plugins/topology/ring.ts"))};
-export default defineScenario({ name: "tiny-parts", peers: 4, rounds: 3, clock: "real", topology: ring(),
-  data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 400, testExamples: 200, features: 20, classes: 4 },
-  model: { kind: "mlp", hidden: [16] }, training: { epochs: 1 }, swarm: { maxChunkFloats: 64, deadlineMs: 60000, graceMs: 5000 } });
-`,
-    );
+    const file = writeTinyReal("tiny-parts", 3);
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-parts-"));
     const reports = [join(dir, "a.json"), join(dir, "b.json")];
     const first = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), file, "--part", "1/2", "--no-db", "--workers", "1", "--report", reports[0]!], { stdout: "pipe", stderr: "pipe", cwd: root });
-    const reader = first.stderr.getReader();
-    let err = "";
-    let tracker: string | undefined;
-    while (tracker === undefined) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      err += new TextDecoder().decode(chunk.value);
-      tracker = /tracker at (ws:\/\/\S+)/.exec(err)?.[1];
-    }
+    const tracker = await readUntil(first.stderr, /tracker at (ws:\/\/\S+)/);
     expect(tracker).toBeDefined();
     const second = await run("scenario.ts", file, "--part", "2/2", "--tracker", tracker!, "--no-db", "--workers", "1", "--report", reports[1]!);
-    reader.releaseLock();
     expect(second.code).toBe(0);
     expect(await first.exited).toBe(0);
     const [a, b] = reports.map((f) => JSON.parse(readFileSync(f, "utf8")));

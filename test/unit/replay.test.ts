@@ -6,47 +6,10 @@ import type { TelemetryEvent } from "../../telemetry/events.ts";
 import { replayBurstMax, replayGapMaxMs, ReplayPlayer } from "../../telemetry/replay.ts";
 import { readRunEvents } from "../../telemetry/run-db-read.ts";
 import { RunDb } from "../../telemetry/run-db.ts";
-import type { Scheduler } from "../../runtime/scheduler.ts";
+import { FakeScheduler } from "./fake-scheduler.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fltorrent-replay-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Time moves only when the test says so. */
-class FakeScheduler implements Scheduler {
-  now = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  /** Fires the timers due now, not the ones they set: one turn of the event loop. */
-  turn(): void {
-    const due = [...this.timers].filter(([, t]) => t.at <= this.now);
-    for (const [id, t] of due) {
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
-      if (due === undefined) break;
-      this.timers.delete(due[0]);
-      this.now = due[1].at;
-      due[1].fn();
-    }
-    this.now = until;
-  }
-}
 
 const started: TelemetryEvent = { type: "run.started", t: 5_000, scenario: "s", clock: "virtual", peers: 2, rounds: 1, seed: 1 };
 const fault = (t: number, what = `at ${t}`): TelemetryEvent => ({ type: "fault", t, what });

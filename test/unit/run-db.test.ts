@@ -6,35 +6,12 @@ import { join } from "node:path";
 import type { TelemetryEvent } from "../../telemetry/events.ts";
 import { countRunEvents, readRunEvents } from "../../telemetry/run-db-read.ts";
 import { RunDb } from "../../telemetry/run-db.ts";
-import type { Scheduler } from "../../runtime/scheduler.ts";
+import { FakeScheduler } from "./fake-scheduler.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fltorrent-run-db-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let dbCount = 0;
 const dbPath = () => join(dir, `run-${dbCount++}.db`);
-
-/** Timers fire only when the test says so. */
-class FakeScheduler implements Scheduler {
-  private timers = new Map<number, () => void>();
-  private nextId = 1;
-  delays: number[] = [];
-  setTimeout(fn: () => void, ms: number): unknown {
-    this.delays.push(ms);
-    this.timers.set(this.nextId, fn);
-    return this.nextId++;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  fireAll(): void {
-    const due = [...this.timers.values()];
-    this.timers.clear();
-    for (const fn of due) fn();
-  }
-}
 
 /** Yields to the event loop (no clock involved) until `ok` holds: writes finish in promise callbacks. */
 async function until(ok: () => boolean, what: string): Promise<void> {

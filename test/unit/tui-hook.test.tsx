@@ -6,39 +6,11 @@ import { SwarmTui } from "../../tui/SwarmTui.tsx";
 import { syntheticRun } from "../../tui/synthetic-run.ts";
 import { renderIntervalMs, SwarmFeed, useSwarmView, type Scheduler } from "../../tui/use-swarm-view.ts";
 import { reduceAll } from "../../tui/view-model.ts";
+import { FakeScheduler } from "./fake-scheduler.ts";
 
 const plain = (frame: string | undefined) => (frame ?? "").replace(/\u001B\[[0-9;]*m/g, "");
 
 afterEach(cleanup);
-
-/** Time moves only when the test says so. */
-class FakeScheduler implements Scheduler {
-  now = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
-      if (due === undefined) break;
-      this.timers.delete(due[0]);
-      this.now = due[1].at;
-      due[1].fn();
-    }
-    this.now = until;
-  }
-}
 
 /** Yields to the event loop (no clock involved) until `ok` holds: React commits store updates asynchronously. */
 async function until(ok: () => boolean, what: string): Promise<void> {
