@@ -1,13 +1,11 @@
-import { createActor, type Actor } from "xstate";
+import type { Actor } from "xstate";
 import { roundMachine, type RoundContext, type RoundEvent } from "../machines/round.ts";
 import { hashSeed, SeededRng } from "../runtime/rng.ts";
 import type { PeerDeps } from "./peer-deps.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { PeerSample } from "../telemetry/peer-sampler.ts";
-
-/** XState's event type for an expired `after` delay. */
-const afterPrefix = "xstate.after.";
+import { createRoundActor } from "./peer-machine.ts";
 import { chunkPieces } from "../learn/chunking.ts";
 import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
@@ -115,7 +113,6 @@ export class Peer {
       },
     );
     this.recorder = new RoundRecorder(deps.clock, this.swarm.counters);
-    const t = deps.scenario.timeouts;
     const machine = roundMachine.provide({
       actions: {
         requestAdmission: () => this.tracker.request(),
@@ -135,49 +132,10 @@ export class Peer {
         recordCorruptPiece: ({ event }) => deps.telemetry.fault?.(this.id, `corrupt piece from ${(event as { from?: string }).from ?? "?"}`),
       },
     });
-    this.actor = createActor(machine, {
-      clock: deps.clock,
-      // Timers expire as `xstate.after.<delay>.<machine>.<state>` events: the one place that sees every timeout.
-      inspect: (ev) => {
-        if (ev.type !== "@xstate.event" || ev.actorRef !== this.actor || !ev.event.type.startsWith(afterPrefix)) return;
-        const [timer = "?", ...path] = ev.event.type.slice(afterPrefix.length).split(".");
-        deps.telemetry.timeout?.(this.id, timer, path.at(-1) ?? "?", this.actor.getSnapshot().context.round);
-      },
-      input: {
-        rounds: deps.scenario.rounds,
-        minCompletion: deps.scenario.swarm.minCompletion,
-        timeouts: {
-          joinMs: t.joinMs,
-          joinRetries: t.joinRetries,
-          connectMs: t.connectMs,
-          connectRetries: t.connectRetries,
-          trainMs: t.trainMs / deps.device.computeSpeed,
-          scoreMs: t.trainMs,
-          swarmDeadlineMs: deps.scenario.swarm.deadlineMs,
-          graceMs: deps.scenario.swarm.graceMs,
-          aggregateMs: t.trainMs,
-        },
-      },
-    });
-    let told = "";
-    this.actor.subscribe({
-      next: (snap) => {
-        // A snapshot follows every event the machine takes (progress, pieces); telemetry hears of state changes.
-        const state = String(snap.value);
-        const key = `${state}/${snap.context.round}`;
-        if (key !== told) {
-          told = key;
-          deps.telemetry.state?.(this.id, state, snap.context.round);
-        }
-        if (snap.status === "done") {
-          this.finalState = snap.value as "done" | "failed" | "left";
-          deps.telemetry.finished?.(this.id, this.finalState);
-        }
-      },
-      error: (err) => {
-        this.lastError = String(err);
-        this.finalState = "failed";
-        deps.telemetry.finished?.(this.id, "failed");
+    this.actor = createRoundActor(machine, deps, {
+      finished: (state, error) => {
+        if (error !== undefined) this.lastError = error;
+        this.finalState = state;
       },
     });
   }
