@@ -4,6 +4,7 @@
  * bun run bench learn [--json] [--quick] [--seed S]
  * bun run bench robustness [--json] [--quick] [--seed S]
  * bun run bench importance [--json] [--quick] [--seeds N]
+ * bun run bench tui [--json] [--quick]
  *
  * The swarm benchmark: all-gathers (every peer needs every other peer's update) in virtual time on emulated
  * links, a 200-peer virtual run for wall-time scale, and a real-socket loopback run against the raw WebSocket
@@ -16,6 +17,7 @@ import { runImportanceBench } from "../bench/importance.ts";
 import { runImportanceCostBench } from "../bench/importance-cost.ts";
 import { runLearnBench } from "../bench/learn.ts";
 import { runRobustnessBench } from "../bench/robustness.ts";
+import { runTuiBench } from "../bench/tui.tsx";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
 
 const usage = `usage: bun run bench swarm [--json] [--quick] [--seed S] [--skip-scale] [--skip-loopback]
@@ -23,11 +25,13 @@ const usage = `usage: bun run bench swarm [--json] [--quick] [--seed S] [--skip-
        bun run bench robustness [--json] [--quick] [--seed S]
        bun run bench importance [--json] [--quick] [--seeds N]
        bun run bench importance-cost [--json]
+       bun run bench tui [--json] [--quick]
 
   swarm            all-gather benchmark
   robustness       fedavg vs trimmed mean, median, krum, multi-krum with 0/10/20% Byzantine peers (20 peers, MNIST)
   importance       importance methods vs random when the deadline leaves ~half the pieces (mean of 3 seeds)
   importance-cost  ms per importance score() call for each method on the MNIST MLP
+  tui              the TUI at 100, 300 and 1000 peers: µs to fold an event, snapshot size, ms per frame
   learn            tfjs cost: SGD step and a 100-peer MNIST-shaped round (MLP), CNN epoch (wasm vs cpu), evaluation
   --json           print one JSON line with every number on stdout (progress goes to stderr)
   --quick          small configuration (8 peers, 64 KB model, loopback 6 peers) for smoke tests
@@ -154,6 +158,25 @@ async function importanceCostBench(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function tuiBench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: [], booleans: ["json", "quick", "help"] });
+  if (args.flags.has("help")) {
+    console.log(usage);
+    return 0;
+  }
+  const peers = args.flags.has("quick") ? [20, 100] : [100, 300, 1000];
+  process.stderr.write(`[bench] tui: all-gather-shaped telemetry for ${peers.join(", ")} peers, 3 rounds …\n`);
+  const cases = runTuiBench({ peers, frames: args.flags.has("quick") ? 2 : 10 });
+  for (const c of cases) {
+    const frames = Object.entries(c.frameMs)
+      .map(([tab, ms]) => `${tab} ${ms} ms`)
+      .join(", ");
+    process.stderr.write(`[bench]   ${c.peers} peers: ${c.events} events, ${c.reduceUsPerEvent} µs/event (${c.eventsPerSec}/s), snapshot ${c.snapshotEvents} events; frame: ${frames}\n`);
+  }
+  if (args.flags.has("json")) console.log(JSON.stringify({ cases }));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
   if (!which || which === "--help" || which === "-h") {
@@ -165,7 +188,8 @@ async function main(argv: string[]): Promise<number> {
   if (which === "robustness") return flBench(rest, "robustness");
   if (which === "importance") return flBench(rest, "importance");
   if (which === "importance-cost") return importanceCostBench(rest);
-  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn, robustness, importance, importance-cost)`);
+  if (which === "tui") return tuiBench(rest);
+  throw new UsageError(`unknown benchmark "${which}" (known: swarm, learn, robustness, importance, importance-cost, tui)`);
 }
 
 try {

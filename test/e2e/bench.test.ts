@@ -26,3 +26,16 @@ test("bench rejects unknown benchmarks and options with exit code 2", async () =
     expect(err).toMatch(/unknown benchmark|unknown option|--seed must be/);
   }
 });
+
+test("bench tui --quick --json folds an all-gather's telemetry and draws every tab", async () => {
+  const proc = Bun.spawn([process.execPath, "cli/bench.ts", "tui", "--quick", "--json"], { stdout: "pipe", stderr: "pipe" });
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  expect(code).toBe(0);
+  const r = JSON.parse(out.trim().split("\n").at(-1)!);
+  expect(r.cases.map((c: { peers: number }) => c.peers)).toEqual([20, 100]);
+  for (const c of r.cases) {
+    expect(c.events).toBeGreaterThan(c.peers * 3);
+    expect(c.snapshotEvents).toBeLessThan(c.events);
+    expect(Object.keys(c.frameMs).sort()).toEqual(["events", "learning", "peers", "swarm"]);
+  }
+}, 60_000);
