@@ -33,6 +33,10 @@ export class Peer {
   /** Origins this peer gathers and aggregates: the roster (scope "all") or itself and its neighbours. */
   private origins: string[] = [];
   private originSet = new Set<string>();
+  /** Origins the tracker says are gone (link dropped): rounds do not wait for them until they are back. */
+  private readonly gone = new Set<string>();
+  /** The origins the active round expects (its goal; a gone origin leaves it mid-round). */
+  private roundOrigins = new Set<string>();
   private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
   private model: Float32Array | undefined;
   /** The model this round started from and the locally trained one (undefined if training was abandoned). */
@@ -66,6 +70,7 @@ export class Peer {
       onAdmit: (msg) => this.onAdmit(msg),
       onReject: (reason) => this.send({ type: "tracker.rejected", reason }),
       onLost: () => this.send({ type: "tracker.lost" }),
+      onPresence: (peerId, present) => this.onPresence(peerId, present),
     });
     this.coverage = new CoverageMeter(deps.scenario.swarm.minCompletion, (coverage) => this.send({ type: "swarm.progress", coverage }));
     this.redialer = new Redialer(deps.clock, {
@@ -230,6 +235,25 @@ export class Peer {
     this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round, connected: this.openSessions.size });
   }
 
+  /**
+   * A gone origin stops holding up the round being gathered (which may complete at once) and is left out of the
+   * next rounds' goals; one that is back is expected again from the next round on (it restarts behind and
+   * catches up, so waiting for it in this round could cost the whole deadline).
+   */
+  private onPresence(peerId: string, present: boolean): void {
+    if (!this.originSet.has(peerId)) return;
+    if (present) {
+      this.gone.delete(peerId);
+      return;
+    }
+    this.gone.add(peerId);
+    this.log.info(`${peerId} is gone: rounds stop waiting for its update`);
+    this.roundOrigins.delete(peerId);
+    this.swarm.unexpect(peerId);
+    if (this.swarm.current === this.activeRound) this.coverage.recount(this.swarm.progress(this.activeRound));
+    this.coverage.reportNow();
+  }
+
   private connectNeighbours(): void {
     const have = new Set(this.swarm.neighbours);
     for (const n of this.neighbourAddresses) if (!have.has(n.peerId)) this.dialNeighbour(n.peerId, n.address);
@@ -255,7 +279,9 @@ export class Peer {
     this.trained = undefined;
     this.roundStart = this.model!;
     // Start gathering this round's pieces now: fast neighbours' updates flow while we train.
-    this.swarm.beginRound(round, this.origins, layout.chunks.length);
+    const expected = this.gone.size === 0 ? this.origins : this.origins.filter((o) => !this.gone.has(o));
+    this.roundOrigins = new Set(expected);
+    this.swarm.beginRound(round, expected, layout.chunks.length);
     this.coverage.begin(this.swarm.progress(round));
     const ticket = ++this.ticket;
     const rng = new SeededRng(hashSeed(this.deps.scenario.seed, "train", this.id, round));
@@ -314,7 +340,7 @@ export class Peer {
   }
 
   private onPiece(round: number, origin: string): void {
-    if (round === this.activeRound && this.originSet.has(origin)) this.coverage.piece();
+    if (round === this.activeRound && this.roundOrigins.has(origin)) this.coverage.piece();
   }
 
   private onRoundSeen(round: number): void {

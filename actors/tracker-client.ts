@@ -17,6 +17,8 @@ export interface TrackerClientOptions {
   onReject(reason: string): void;
   /** The tracker link closed after admission. Peers go on without it. */
   onLost(): void;
+  /** After admission: the tracker says another peer's link dropped (gone) or it was admitted again (back). */
+  onPresence?(peerId: string, present: boolean): void;
 }
 
 /**
@@ -61,6 +63,10 @@ export class TrackerClient {
       return;
     }
     if (msg.t === "reject") return this.o.onReject(msg.reason);
+    if (msg.t === "gone" || msg.t === "back") {
+      if (this.admitted && msg.peerId !== this.o.peerId) this.o.onPresence?.(msg.peerId, msg.t === "back");
+      return;
+    }
     if (msg.t !== "admit" || this.admitted) return;
     if (!msg.roster.includes(this.o.peerId)) return this.o.onReject("roster does not include this peer");
     this.admitted = true;

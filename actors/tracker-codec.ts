@@ -4,12 +4,16 @@ import { ProtocolError } from "../swarm/protocol-error.ts";
 
 /**
  * Rendezvous protocol between a peer and the tracker. The tracker never sees a weight: it admits peers, tells
- * each one its neighbours (with their addresses) and the run's roster and common initial-model seed.
+ * each one its neighbours (with their addresses) and the run's roster and common initial-model seed, and tells
+ * the admitted peers when one of them is gone (its tracker link dropped: crashed, left or cut off) or back (a
+ * restarted peer admitted again), so no round waits its whole deadline for an origin that cannot publish.
  *
  * Wire layouts (msgpack arrays):
  *   join   [1, swarmId, peerId, address, auth]
  *   admit  [2, round, modelSeed, scenario, roster[], neighbours[[peerId, address]...], expectedNeighbours, neighbourIds[]]
  *   reject [3, reason]
+ *   gone   [4, peerId]
+ *   back   [5, peerId]
  */
 export type TrackerMessage =
   | { t: "join"; swarmId: string; peerId: string; address: string; auth: string }
@@ -29,7 +33,11 @@ export type TrackerMessage =
       /** Their ids (the origins a peer aggregates with scope "neighbours"). */
       neighbourIds: string[];
     }
-  | { t: "reject"; reason: string };
+  | { t: "reject"; reason: string }
+  /** An admitted peer's tracker link dropped: rounds stop waiting for its updates. */
+  | { t: "gone"; peerId: string }
+  /** A gone peer was admitted again: rounds from the next one on expect it. */
+  | { t: "back"; peerId: string };
 
 /** An address is a URL (ws://host:port or mem://name); generous but bounded. */
 export const addressLengthMax = 256;
@@ -46,6 +54,10 @@ export function encodeTracker(msg: TrackerMessage): Uint8Array {
       return packr.pack([2, msg.round, msg.modelSeed, msg.scenario, msg.roster, msg.neighbours.map((n) => [n.peerId, n.address]), msg.expectedNeighbours, msg.neighbourIds]);
     case "reject":
       return packr.pack([3, msg.reason]);
+    case "gone":
+      return packr.pack([4, msg.peerId]);
+    case "back":
+      return packr.pack([5, msg.peerId]);
   }
 }
 
@@ -87,6 +99,12 @@ export function decodeTracker(frame: Uint8Array): TrackerMessage {
     case 3:
       arity(a, 2, "reject");
       return { t: "reject", reason: str(a[1], "reason", rejectReasonLengthMax) };
+    case 4:
+      arity(a, 2, "gone");
+      return { t: "gone", peerId: id(a[1], "peerId") };
+    case 5:
+      arity(a, 2, "back");
+      return { t: "back", peerId: id(a[1], "peerId") };
     default:
       throw new ProtocolError(`unknown tracker message code ${String(a[0])}`);
   }

@@ -22,12 +22,19 @@ export interface TrackerOptions {
 
 /**
  * Rendezvous only (DESIGN §1): admits peers of the roster, tells each its neighbours that already joined (it
- * dials them; later ones dial it), and hands out the scenario name and the initial-model seed. It never sees a
- * weight and holds no round barrier: once peers are connected it can die and the run goes on.
+ * dials them; later ones dial it), and hands out the scenario name and the initial-model seed. It also tells the
+ * admitted peers when one's link drops (gone) and when it is admitted again (back): a hint about whom to wait
+ * for, never a barrier. It never sees a weight: once peers are connected it can die and the run goes on (rounds
+ * then wait out their deadlines for dead origins, as without it).
  */
 export class Tracker {
   private readonly joined = new Map<string, string>();
   private readonly conns = new Set<Conn>();
+  /** Each admitted peer's current link, and back: a restarted peer's new link replaces the old one. */
+  private readonly linkOf = new Map<string, Conn>();
+  private readonly peerOf = new Map<Conn, string>();
+  /** Admitted peers whose link dropped and who have not been admitted again. */
+  private readonly gone = new Set<string>();
   private readonly roster: Set<string>;
   private readonly log: Logger;
   private stopped = false;
@@ -67,8 +74,25 @@ export class Tracker {
     this.conns.add(conn);
     conn.attach({
       frame: (f) => this.onFrame(conn, f),
-      close: () => void this.conns.delete(conn),
+      close: () => this.onClose(conn),
     });
+  }
+
+  /** A peer whose current link drops is gone for the others until it is admitted again. */
+  private onClose(conn: Conn): void {
+    this.conns.delete(conn);
+    const peer = this.peerOf.get(conn);
+    this.peerOf.delete(conn);
+    if (peer === undefined || this.stopped || this.linkOf.get(peer) !== conn) return;
+    this.linkOf.delete(peer);
+    this.gone.add(peer);
+    this.log.debug(`${peer} is gone`);
+    this.broadcast({ t: "gone", peerId: peer });
+  }
+
+  private broadcast(msg: TrackerMessage): void {
+    const frame = encodeTracker(msg);
+    for (const c of this.linkOf.values()) c.send(frame);
   }
 
   private onFrame(conn: Conn, frame: Uint8Array): void {
@@ -86,6 +110,10 @@ export class Tracker {
     if (!this.roster.has(msg.peerId)) return this.refuse(conn, `peer ${msg.peerId} is not in this run's roster`);
     const rejoin = this.joined.has(msg.peerId);
     this.joined.set(msg.peerId, msg.address);
+    const old = this.linkOf.get(msg.peerId);
+    if (old !== undefined && old !== conn) this.peerOf.delete(old); // a new incarnation takes the peer's link over
+    this.linkOf.set(msg.peerId, conn);
+    this.peerOf.set(conn, msg.peerId);
     const all = this.opts.graph.get(msg.peerId) ?? [];
     const neighbours = all.filter((n) => this.joined.has(n) && n !== msg.peerId).map((n) => ({ peerId: n, address: this.joined.get(n)! }));
     this.log.debug(`${rejoin ? "re-admitted" : "admitted"} ${msg.peerId} (${neighbours.length} of ${all.length} neighbours joined)`);
@@ -101,6 +129,12 @@ export class Tracker {
         neighbourIds: [...all],
       }),
     );
+    // The newcomer learns who is gone; the others learn that this one is back.
+    for (const g of this.gone) if (g !== msg.peerId) conn.send(encodeTracker({ t: "gone", peerId: g }));
+    if (this.gone.delete(msg.peerId)) {
+      const frame = encodeTracker({ t: "back", peerId: msg.peerId });
+      for (const [p, c] of this.linkOf) if (p !== msg.peerId) c.send(frame);
+    }
   }
 
   private refuse(conn: Conn, reason: string): void {

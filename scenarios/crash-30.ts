@@ -3,9 +3,9 @@ import { mesh } from "../plugins/topology/mesh.ts";
 import { defineScenario } from "./define.ts";
 
 /**
- * 30% of the peers crash as round 3 starts. The survivors see their links drop, redial in vain, and keep
- * going: the dead origins' pieces never arrive, so every later round ends at the swarm deadline with 70% of the
- * pieces, exactly minCompletion, and aggregates partially. Virtual clock: the run replays from its seed.
+ * 30% of the peers crash as round 3 starts. The survivors see their links drop and redial in vain; the tracker
+ * tells them the dead are gone, so later rounds stop waiting for those origins and complete with the 14 live
+ * ones instead of lasting the 20 s deadline. Virtual clock: the run replays from its seed.
  */
 export default defineScenario({
   name: "crash-30",

@@ -89,6 +89,16 @@ export class SwarmNode implements SessionHost {
     this.requester.fillAll();
   }
 
+  /**
+   * `origin` is gone (crashed, left, cut off): the current round stops waiting for its update, and completes now
+   * if every other expected origin is in. Pieces of it already held stay. The caller leaves it out of the
+   * `expected` of later rounds until it is back.
+   */
+  unexpect(origin: PeerId): void {
+    if (this.closed || !this.book.unexpect(this.current, origin)) return;
+    this.checkComplete(this.current);
+  }
+
   /** Publishes our own update for the current round: stores its pieces and floods the manifest. */
   publish(manifest: Manifest, pieces: readonly Uint8Array[]): void {
     if (manifest.origin !== this.peerId) throw new Error("swarm: publish of a manifest that is not ours");

@@ -94,6 +94,17 @@ export class RoundBook {
     return true;
   }
 
+  /**
+   * Stops expecting `origin` in `round` (it is gone: its update will not come). Pieces of it already held stay
+   * and still count for aggregation; the round may now be complete. Returns whether the goal changed.
+   */
+  unexpect(round: number, origin: PeerId): boolean {
+    const goal = this.goals.get(round);
+    if (!goal || goal.completeAt !== undefined || !goal.expected.includes(origin)) return false;
+    goal.expected = goal.expected.filter((o) => o !== origin);
+    return true;
+  }
+
   /** Marks the round complete once every expected origin's every piece is held; returns true if it just did. */
   checkComplete(round: number): boolean {
     const goal = this.goals.get(round);

@@ -8,6 +8,9 @@ import { runScenario } from "../../sim/run-scenario.ts";
  * 10 peers on a ring of degree 4, synthetic IID data, a 20-16-4 MLP, virtual clock. Rounds take ~150 ms of virtual
  * time when nothing goes wrong; the swarm deadline is 5 s and grace 2 s.
  */
+/** The small swarm's swarm deadline: a round that ends well before it was not held up by a missing origin. */
+export const smallSwarmDeadlineMs = 5000;
+
 export const smallSwarm: ScenarioInput = {
   name: "small-swarm",
   peers: 10,
@@ -16,7 +19,7 @@ export const smallSwarm: ScenarioInput = {
   data: { source: "synthetic", split: { kind: "iid" }, trainExamples: 1000, testExamples: 400, features: 20, classes: 4 },
   model: { kind: "mlp", hidden: [16] },
   training: { epochs: 1 },
-  swarm: { maxChunkFloats: 64, deadlineMs: 5000, graceMs: 2000 },
+  swarm: { maxChunkFloats: 64, deadlineMs: smallSwarmDeadlineMs, graceMs: 2000 },
 };
 
 /** Runs `smallSwarm` with `input` on top; returns the report, every peer's round records and the fault lines. */

@@ -178,6 +178,30 @@ describe("swarm session: back to back", () => {
     expect(b.node.neighbours).toEqual(["A"]);
   });
 
+  test("an origin that is gone stops holding the round up: unexpect completes it with what the live origins sent", async () => {
+    const w = world();
+    const a = await w.peer("A");
+    const b = await w.peer("B");
+    const u = update("A", 3000, 1024);
+    a.node.beginRound(0, ["A", "C"], u.pieces.length);
+    b.node.beginRound(0, ["A", "C"], u.pieces.length, { deadlineMs: 60_000 });
+    a.node.publish(u.manifest, u.pieces);
+    w.connect(b, a);
+    await w.run(() => b.node.progress(0).find((p) => p.origin === "A")?.held === 3);
+    // Waiting for C, who will never publish: not complete, half covered.
+    expect(b.node.completedAt(0)).toBeUndefined();
+    expect(b.node.coverage(0).pieces).toBe(0.5);
+    b.node.unexpect("C");
+    expect(b.node.completedAt(0)).toBeDefined();
+    expect(b.node.coverage(0).pieces).toBe(1);
+    expect(b.node.progress(0).map((p) => p.origin)).toEqual(["A"]);
+    // Unexpecting again, or an origin the round never expected, changes nothing.
+    const at = b.node.completedAt(0);
+    b.node.unexpect("C");
+    b.node.unexpect("Z");
+    expect(b.node.completedAt(0)).toBe(at);
+  });
+
   test("a deadline stops requesting, withdraws what is in flight and leaves partial coverage", async () => {
     const w = world();
     const a = await w.peer("A");

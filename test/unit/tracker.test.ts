@@ -17,6 +17,8 @@ describe("tracker codec", () => {
       { t: "join", swarmId: "s", peerId: "p001", address: "mem://p001", auth: "tok" },
       { t: "admit", round: 3, modelSeed: 42, scenario: "mesh-100", roster: ["p000", "p001"], neighbours: [{ peerId: "p000", address: "ws://127.0.0.1:9" }], expectedNeighbours: 2, neighbourIds: ["p000", "p002"] },
       { t: "reject", reason: "nope" },
+      { t: "gone", peerId: "p007" },
+      { t: "back", peerId: "p007" },
     ];
     for (const m of msgs) expect(decodeTracker(encodeTracker(m))).toEqual(m);
   });
@@ -31,6 +33,8 @@ describe("tracker codec", () => {
       [[2, 0, 1, "x", ["p"], [], 0, [7]], "neighbourIds[0]"],
       [[2, 0, 1, "x", ["p"], [], 0], "admit has 7 fields"],
       [[3], "reject has 1 fields"],
+      [[4, ""], "peerId"],
+      [[5, "p", "x"], "back has 3 fields"],
       ["hello", "not an array"],
     ];
     for (const [raw, msg] of bad) {
@@ -65,10 +69,40 @@ describe("tracker", () => {
       conn.attach({ frame: (f) => got.push(decodeTracker(f)), close: (r) => closes.push(r) });
       conn.send(encodeTracker({ t: "join", swarmId: over.swarmId ?? "sw", peerId, address: `mem://addr-${peerId}`, auth: over.auth ?? "k" }));
       await clock.run();
-      return { got, closes };
+      return { got, closes, conn };
     };
-    return { tracker, join };
+    return { tracker, join, clock };
   };
+
+  test("a peer whose link drops is gone for the others; a newcomer learns it; re-admitted, it is back", async () => {
+    const { join, clock } = await setup();
+    const p0 = await join("p0");
+    const p1 = await join("p1");
+    p0.conn.close("crash");
+    await clock.run();
+    expect(p1.got.slice(1)).toEqual([{ t: "gone", peerId: "p0" }]);
+    const p2 = await join("p2");
+    expect(p2.got.map((m) => m.t)).toEqual(["admit", "gone"]);
+    expect(p2.got[1]).toEqual({ t: "gone", peerId: "p0" });
+    const again = await join("p0");
+    expect(again.got.map((m) => m.t)).toEqual(["admit"]); // nobody else is gone; it is not told about itself
+    expect(p1.got.at(-1)).toEqual({ t: "back", peerId: "p0" });
+    expect(p2.got.at(-1)).toEqual({ t: "back", peerId: "p0" });
+  });
+
+  test("an old incarnation's link closing after the new one joined does not make the peer gone", async () => {
+    const { join, clock, tracker } = await setup();
+    const old = await join("p0");
+    const p1 = await join("p1");
+    await join("p0"); // restarted: a new link for the same id
+    old.conn.close("old process finally dropped");
+    await clock.run();
+    expect(p1.got.map((m) => m.t)).toEqual(["admit"]);
+    // A stopping tracker closes every link without calling anyone gone.
+    await tracker.stop();
+    await clock.run();
+    expect(p1.got.map((m) => m.t)).toEqual(["admit"]);
+  });
 
   test("admits roster peers with the neighbours that joined before them", async () => {
     const { tracker, join } = await setup();
