@@ -75,7 +75,13 @@ export class Peer {
     this.coverage = new CoverageMeter(deps.scenario.swarm.minCompletion, (coverage) => this.send({ type: "swarm.progress", coverage }));
     this.redialer = new Redialer(deps.clock, {
       wanted: (peerId) =>
-        !this.stopped && !this.finalState && !this.openSessions.has(peerId) && !this.swarm.isBanned(peerId) && this.neighbourAddresses.some((n) => n.peerId === peerId),
+        // Not a peer the tracker says is gone: it cannot answer, and when it is back it dials us.
+        !this.stopped &&
+        !this.finalState &&
+        !this.openSessions.has(peerId) &&
+        !this.gone.has(peerId) &&
+        !this.swarm.isBanned(peerId) &&
+        this.neighbourAddresses.some((n) => n.peerId === peerId),
       dial: (peerId) => this.dialNeighbour(peerId, this.neighbourAddresses.find((n) => n.peerId === peerId)!.address),
     });
     this.swarm = new SwarmNode(
