@@ -107,6 +107,10 @@ export class WsConn implements Conn {
         this.write(frame);
         this.afterWrite();
         this.checkDrain();
+        // The shaper let this conn's last frame go: tell the sender it may send again. A session keeps at most a
+        // frame in the transport (swarm/session.ts sendHighWaterBytes), so it waits for exactly this moment, which
+        // the low-water drain above never marks for frames smaller than drainLowWaterBytes.
+        if (this.shapedBytes === 0 && !this.drainArmed && !this.isClosed) this.pre.drain();
       });
     } else {
       this.write(frame);

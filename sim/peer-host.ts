@@ -3,6 +3,7 @@ import type { PeerTelemetry } from "../actors/peer-telemetry.ts";
 import type { MemoryNetwork } from "../net/memory.ts";
 import type { Transport } from "../net/transport.ts";
 import { createWebSocketTransport } from "../net/websocket.ts";
+import { Shaper } from "../net/shaper.ts";
 import type { DeviceProfile } from "../plugins/devices/profiles.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -105,7 +106,12 @@ export class PeerHost {
     if (o.net) {
       transport = this.memoryNodes.get(id) ?? o.net.node(`mem://${id}`, device);
       this.memoryNodes.set(id, transport);
-    } else transport = await createWebSocketTransport({ clock: o.clock, host: o.listenHost });
+    } else {
+      // Real sockets: the device's uplink rate and latency are emulated in userspace (net/shaper.ts), one bucket
+      // per peer shared by all its connections. Downlinks and loss are not (the kernel's TCP is what it is).
+      const shaper = new Shaper({ clock: o.clock, uplinkBytesPerSec: device.uplinkBytesPerSec, latencyMs: device.latencyMs });
+      transport = await createWebSocketTransport({ clock: o.clock, host: o.listenHost, shaper });
+    }
     // The first incarnation's streams are the ones every host derives; a restart gets streams of its own.
     const rng = n === 1 ? new SeededRng(s.seed) : new SeededRng(s.seed).split(`restart:${id}:${n}`);
     return new Peer({

@@ -4,6 +4,7 @@ import { applyOverrides, loadScenario } from "../../scenarios/define.ts";
 import { writeTinyReal } from "./cli-fixtures.ts";
 import { runBaseline } from "../../sim/baseline.ts";
 import { runScenario } from "../../sim/run-scenario.ts";
+import { uniform } from "../../plugins/devices/index.ts";
 import type { TelemetryEvent } from "../../telemetry/events.ts";
 import { reduceAll } from "../../tui/view-model.ts";
 
@@ -50,4 +51,16 @@ test("tiny over real WebSockets with the peers in two worker threads", async () 
     [4, 1],
   ]);
   expect(report.backend).toContain("wasm");
+}, 60_000);
+
+test("real sockets emulate the device's uplink: an iot peer's 300 ms latency holds every request and reply", async () => {
+  // Every frame waits the profile's latency in the sender's shaper: a piece needs a request and a reply, so no
+  // round's swarm can be shorter than two latencies (unshaped, tiny's swarm takes about 0.15 s here).
+  const iot = { ...tiny, devices: uniform("iot") };
+  const report = await runScenario(iot, { logSink: () => {} });
+  expect(report.rounds.length).toBe(2);
+  for (const row of report.rounds) {
+    expect(row.coverage.min).toBe(1);
+    expect(row.swarmMs).toBeGreaterThanOrEqual(2 * 300);
+  }
 }, 60_000);

@@ -13,6 +13,8 @@ class Probe {
   readonly frames: Uint8Array[] = [];
   readonly closes: string[] = [];
   drains = 0;
+  /** Called on every drain, after counting it. */
+  onDrain: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly conn: Conn, attach = true) {
@@ -31,6 +33,7 @@ class Probe {
       },
       drain: () => {
         this.drains++;
+        this.onDrain?.();
         this.notify();
       },
     });
@@ -319,5 +322,25 @@ describe("WebSocket transport (loopback)", () => {
     await b.until(() => b.frames.length === frames.length, "shaped frames");
     expect(b.frames).toEqual(frames);
     expect(shaper.queuedBytes).toBe(0);
+  });
+
+  test("with a shaper, a small frame's release drains the conn: a sender keeping one frame in flight goes on", async () => {
+    // Sessions send the next frame only once the transport holds none (swarm/session.ts sendHighWaterBytes):
+    // without this drain, frames under the low-water mark would wait in the sender forever.
+    const shaper = new Shaper({ clock: new RealClock(), uplinkBytesPerSec: 1024 * 1024, latencyMs: 2 });
+    const server = await Server.start();
+    const a = new Probe(await (await client(shaper)).dial(server.address));
+    const b = new Probe(await server.nth(0));
+    const frames = Array.from({ length: 20 }, (_, i) => pattern(1000, i));
+    let next = 0;
+    const pump = () => {
+      while (next < frames.length && a.conn.bufferedBytes === 0) a.conn.send(frames[next++]!);
+    };
+    const drainsBefore = a.drains;
+    a.onDrain = pump;
+    pump();
+    await b.until(() => b.frames.length === frames.length, "every frame, one in flight at a time");
+    expect(b.frames).toEqual(frames);
+    expect(a.drains - drainsBefore).toBeGreaterThanOrEqual(frames.length - 1);
   });
 });
