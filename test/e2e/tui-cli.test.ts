@@ -119,3 +119,21 @@ describe("bun run scenario --part", () => {
     }
   }, 60_000);
 });
+
+describe("bun run scenario without a terminal", () => {
+  test("Ctrl-C stops the run cleanly: exit 130, the report holds the finished rounds and says why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-sigint-"));
+    const report = join(dir, "report.json");
+    const proc = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), "tiny", "--rounds", "5000", "--no-db", "--report", report], { stdout: "pipe", stderr: "pipe", cwd: root });
+    const errText = new Response(proc.stderr).text();
+    // Interrupt once the first round is printed.
+    expect(await readUntil(proc.stdout, /^(round) +1\//m)).toBe("round");
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await errText).toContain("interrupted: stopping the peers");
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    expect(r.stopped).toBe("interrupted");
+    expect(r.rounds.length).toBeGreaterThan(0);
+    expect(r.rounds.length).toBeLessThan(5000);
+  }, 60_000);
+});

@@ -79,3 +79,24 @@ test.skipIf(!hasTmux)("scenario TUI in a terminal: start, select a peer, pause t
     Bun.spawnSync(["tmux", "kill-session", "-t", session]);
   }
 }, 120_000);
+
+test.skipIf(!hasTmux)("tui --replay in a terminal: a recorded run plays to its end, the learning tab shows its rounds, q exits 0", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fltorrent-tmux-"));
+  const db = join(dir, "run.db");
+  const done = join(dir, "exit-code");
+  const rec = Bun.spawnSync([process.execPath, "cli/scenario.ts", "tiny", "--rounds", "3", "--db", db], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  expect(rec.exitCode).toBe(0);
+  const cmd = `cd ${root} && ${process.execPath} cli/tui.ts --replay ${db} --speed max; echo $? > ${done}; echo EXITED; sleep 60`;
+  tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd);
+  try {
+    await waitFor(/fltorrent · tiny · virtual clock[\s\S]*finished/, "the replay to reach the run's end");
+    tmux("send-keys", "-t", session, "3");
+    const s = await waitFor(/\[learning\][\s\S]*\n3 +1\.000/, "the learning tab with round 3");
+    expect(s).toMatch(/\n1 +\d\.\d{3}/);
+    tmux("send-keys", "-t", session, "q");
+    await waitFor(/EXITED/, "the replay to exit");
+    expect(readFileSync(done, "utf8").trim()).toBe("0");
+  } finally {
+    Bun.spawnSync(["tmux", "kill-session", "-t", session]);
+  }
+}, 120_000);
