@@ -82,7 +82,7 @@ describe("bun run tui", () => {
 });
 
 describe("bun run scenario --part", () => {
-  test("two processes each host half of one swarm, joined through part 1's tracker", async () => {
+  test("two processes each host half of one swarm, joined through part 1's tracker; the second on its own address", async () => {
     // Deadlines long enough for the second process to start and join on a loaded machine.
     const file = writeTinyReal("tiny-parts", 3);
     const dir = mkdtempSync(join(tmpdir(), "fltorrent-parts-"));
@@ -90,7 +90,9 @@ describe("bun run scenario --part", () => {
     const first = Bun.spawn([process.execPath, join(root, "cli/scenario.ts"), file, "--part", "1/2", "--no-db", "--workers", "1", "--report", reports[0]!], { stdout: "pipe", stderr: "pipe", cwd: root });
     const tracker = await readUntil(first.stderr, /tracker at (ws:\/\/\S+)/);
     expect(tracker).toBeDefined();
-    const second = await run("scenario.ts", file, "--part", "2/2", "--tracker", tracker!, "--no-db", "--workers", "1", "--report", reports[1]!);
+    // Part 2 listens on another loopback address, as another host would: part 1's peers can reach its peers only
+    // at the address they advertise (127.0.0.2), and the ring's links cross the parts.
+    const second = await run("scenario.ts", file, "--part", "2/2", "--tracker", tracker!, "--listen", "127.0.0.2", "--no-db", "--workers", "1", "--report", reports[1]!);
     expect(second.code).toBe(0);
     expect(await first.exited).toBe(0);
     const [a, b] = reports.map((f) => JSON.parse(readFileSync(f, "utf8")));
