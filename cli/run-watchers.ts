@@ -16,6 +16,13 @@ import { mountTui, type LiveTui } from "./live-tui.tsx";
 /** Lines held back while the TUI draws: the tail that matters; the run DB has the rest. */
 export const heldLinesMax = 400;
 
+/** A watcher could not start (the run DB cannot be written there, the monitor port is taken): bad input, not a crash. */
+export class WatchSetupError extends Error {
+  override readonly name = "WatchSetupError";
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 export interface WatchOptions {
   tui: boolean;
   /** Run database file. @default none */
@@ -54,11 +61,15 @@ export async function startWatchers(o: WatchOptions): Promise<Watchers> {
 
   let db: RunDb | undefined;
   if (o.dbPath !== undefined) {
-    if (o.dbPath !== ":memory:") mkdirSync(dirname(o.dbPath), { recursive: true });
-    db = await RunDb.create(o.dbPath, {
-      onDrop: () => write(true, `[telemetry] run database ${o.dbPath} is falling behind; events are being dropped`),
-      onError: (e) => write(true, `[telemetry] writing ${o.dbPath} failed: ${(e as Error)?.message ?? e}`),
-    });
+    try {
+      if (o.dbPath !== ":memory:") mkdirSync(dirname(o.dbPath), { recursive: true });
+      db = await RunDb.create(o.dbPath, {
+        onDrop: () => write(true, `[telemetry] run database ${o.dbPath} is falling behind; events are being dropped`),
+        onError: (e) => write(true, `[telemetry] writing ${o.dbPath} failed: ${messageOf(e)}`),
+      });
+    } catch (e) {
+      throw new WatchSetupError(`cannot record the run in ${o.dbPath} (--db FILE picks another file, --no-db records nothing): ${messageOf(e)}`);
+    }
     bus.subscribe((ev) => db!.emit(ev));
   }
   // Late subscribers (the TUI mounting, a monitor client) start from a compacted picture of the run so far.
@@ -70,7 +81,15 @@ export async function startWatchers(o: WatchOptions): Promise<Watchers> {
       return bus.subscribe(listener);
     },
   };
-  const monitor = o.monitor ? await startMonitor({ source: bus, hostname: o.monitor.hostname, port: o.monitor.port }) : undefined;
+  let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
+  if (o.monitor) {
+    try {
+      monitor = await startMonitor({ source: bus, hostname: o.monitor.hostname, port: o.monitor.port });
+    } catch (e) {
+      await db?.close().catch(() => undefined);
+      throw new WatchSetupError(`--monitor ${o.monitor.hostname}:${o.monitor.port}: cannot listen there (${messageOf(e)})`);
+    }
+  }
 
   // Ctrl-C without a TUI (with one, the TUI reads it as a key): stop cleanly; a second one exits at once.
   let interrupts = 0;

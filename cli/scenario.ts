@@ -23,7 +23,7 @@ import type { PeerRoundRecord } from "../actors/peer-telemetry.ts";
 import type { LogLevel } from "../runtime/log.ts";
 import { exitWhenFlushed, intFlag, parseArgs, parseHostPort, UsageError } from "./args.ts";
 import { canShowTui } from "./live-tui.tsx";
-import { startWatchers } from "./run-watchers.ts";
+import { startWatchers, WatchSetupError } from "./run-watchers.ts";
 
 const usage = () => `usage: bun run scenario <file or name> [options]
 
@@ -217,7 +217,7 @@ function statusLine(st: RunStatus, rounds: number, wallMs: number): string {
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof ScenarioError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof WatchSetupError) {
       process.stderr.write(`error: ${e.message}\n${e instanceof UsageError ? "run with --help for usage\n" : ""}`);
       return exitWhenFlushed(2);
     }

@@ -139,3 +139,23 @@ describe("bun run scenario without a terminal", () => {
     expect(r.rounds.length).toBeLessThan(5000);
   }, 60_000);
 });
+
+describe("watchers that cannot start are bad input, named", () => {
+  test("a taken monitor port and an unwritable run database exit 2 with the flag and the reason", async () => {
+    const taken = Bun.serve({ port: 0, fetch: () => new Response("taken") });
+    try {
+      const r = await run("scenario.ts", "tiny", "--no-db", "--monitor", String(taken.port));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--monitor 127.0.0.1:${taken.port}: cannot listen there`);
+    } finally {
+      taken.stop(true);
+    }
+    const dir = mkdtempSync(join(tmpdir(), "fltorrent-db-"));
+    const notDb = join(dir, "notes.txt");
+    writeFileSync(notDb, "not a database, and not to be overwritten");
+    const r = await run("scenario.ts", "tiny", "--db", notDb);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cannot record the run in ${notDb}`);
+    expect(readFileSync(notDb, "utf8")).toBe("not a database, and not to be overwritten");
+  }, 60_000);
+});
