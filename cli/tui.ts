@@ -8,7 +8,7 @@
  * terminal it prints a plain summary instead (a replay: of the whole run; an attach: a line per round, until
  * the run finishes). Exit codes: 0 done, 1 failed (unreadable database, ...), 2 bad input.
  */
-import type { TelemetryEvent, TelemetrySource } from "../telemetry/events.ts";
+import { createTelemetryBus, type TelemetryEvent, type TelemetrySource } from "../telemetry/events.ts";
 import { mergeSources } from "../telemetry/merge.ts";
 import { attachMonitor } from "../telemetry/monitor-client.ts";
 import { ReplayPlayer } from "../telemetry/replay.ts";
@@ -87,15 +87,41 @@ async function showReplay(path: string, speed: number | "max" | undefined, tui: 
 
 async function showAttached(urls: string[], tui: boolean): Promise<number> {
   const problems: string[] = [];
+  // In the TUI, the monitor links' ups and downs show in its events log, stamped with the latest run time seen.
+  const linkNotes = createTelemetryBus();
+  let lastT = 0;
+  const wasClosed = new Set<string>();
+  const note = (url: string, s: { state: string; error?: string }) => {
+    // Once per outage: the first close, then the reconnection (failed retries in between say nothing new).
+    if (s.state === "closed") {
+      if (wasClosed.has(url)) return;
+      wasClosed.add(url);
+    } else if (s.state !== "open" || !wasClosed.delete(url)) return;
+    linkNotes.emit({ type: "fault", t: lastT, what: `monitor ${url}: ${s.state === "open" ? "reconnected" : `link closed${s.error ? ` (${s.error})` : ""}, retrying`}` });
+  };
   const clients = urls.map((url) =>
     attachMonitor(url, {
       onStatus: (s) => {
         if (s.error) problems.push(`${url}: ${s.error}`);
-        if (!tui && s.state !== "open") process.stderr.write(`[tui] ${url}: ${s.state}${s.error ? ` (${s.error})` : ""}\n`);
+        if (tui) note(url, s);
+        else if (s.state !== "open") process.stderr.write(`[tui] ${url}: ${s.state}${s.error ? ` (${s.error})` : ""}\n`);
       },
     }),
   );
-  const source: TelemetrySource = clients.length === 1 ? clients[0]! : mergeSources(clients);
+  const remote: TelemetrySource = clients.length === 1 ? clients[0]! : mergeSources(clients);
+  const source: TelemetrySource = {
+    subscribe(listener) {
+      const offRemote = remote.subscribe((ev) => {
+        lastT = Math.max(lastT, ev.t);
+        listener(ev);
+      });
+      const offNotes = linkNotes.subscribe(listener);
+      return () => {
+        offRemote();
+        offNotes();
+      };
+    },
+  };
   const quit = Promise.withResolvers<void>();
   try {
     if (tui) {
