@@ -11,7 +11,7 @@ import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
 import { TrackerClient, type Admission } from "./tracker-client.ts";
 import { CoverageMeter } from "./coverage-meter.ts";
-import { Redialer } from "./redialer.ts";
+import { Redialer, redialCapMs } from "./redialer.ts";
 import { aggregateFromSwarm } from "./peer-aggregate.ts";
 import { RoundRecorder } from "./round-recorder.ts";
 
@@ -83,6 +83,7 @@ export class Peer {
         !this.swarm.isBanned(peerId) &&
         this.neighbourAddresses.some((n) => n.peerId === peerId),
       dial: (peerId) => this.dialNeighbour(peerId, this.neighbourAddresses.find((n) => n.peerId === peerId)!.address),
+      maxMs: redialCapMs(deps.scenario.timeouts.connectMs),
     });
     this.swarm = new SwarmNode(
       {

@@ -5,6 +5,15 @@ export const redialBaseMs = 1000;
 export const redialMaxMs = 10_000;
 
 /**
+ * The backoff cap for a scenario: half its connect timeout (within [redialBaseMs, redialMaxMs]), so a neighbour
+ * that waits to be redialled sees at least two redials per connect attempt instead of giving up between two
+ * long backoffs.
+ */
+export function redialCapMs(connectMs: number): number {
+  return Math.min(redialMaxMs, Math.max(redialBaseMs, connectMs / 2));
+}
+
+/**
  * A neighbour this peer dialled is gone (crash, partition, network): dial it again with exponential backoff until a
  * session opens, the neighbour is banned, or this peer stops. The side that accepted waits to be redialled, so each
  * link has one owner.
@@ -19,6 +28,8 @@ export class Redialer {
       /** Whether `peerId` should be redialled now (ours to dial, not banned, not connected, we are running). */
       wanted(peerId: string): boolean;
       dial(peerId: string): void;
+      /** Longest backoff. @default redialMaxMs */
+      maxMs?: number;
     },
   ) {}
 
@@ -26,7 +37,7 @@ export class Redialer {
     if (this.timers.has(peerId) || !this.o.wanted(peerId)) return;
     const attempt = this.attempts.get(peerId) ?? 0;
     this.attempts.set(peerId, attempt + 1);
-    const delay = Math.min(redialMaxMs, redialBaseMs * 2 ** attempt);
+    const delay = Math.min(this.o.maxMs ?? redialMaxMs, redialBaseMs * 2 ** attempt);
     this.timers.set(
       peerId,
       this.clock.setTimeout(() => {

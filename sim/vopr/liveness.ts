@@ -14,7 +14,7 @@ import type { Peer } from "../../actors/peer.ts";
 import { joinBackoffFactorMax } from "../../machines/round-types.ts";
 import type { Graph } from "../../plugins/topology/types.ts";
 import type { ReportViolation } from "./violation.ts";
-import { redialMaxMs } from "../../actors/redialer.ts";
+import { redialCapMs } from "../../actors/redialer.ts";
 
 /** Dial round trips and timer slack on top of the waits below. */
 const reconnectSlackMs = 1000;
@@ -25,7 +25,7 @@ const reconnectSlackMs = 1000;
  * one connect period).
  */
 export function reconnectBoundMs(t: { joinMs: number; connectMs: number }): { join: number; connect: number } {
-  return { join: t.joinMs * joinBackoffFactorMax + reconnectSlackMs, connect: redialMaxMs + t.connectMs + reconnectSlackMs };
+  return { join: t.joinMs * joinBackoffFactorMax + reconnectSlackMs, connect: redialCapMs(t.connectMs) + t.connectMs + reconnectSlackMs };
 }
 
 export interface LivenessInput {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { CoverageMeter } from "../../actors/coverage-meter.ts";
-import { Redialer } from "../../actors/redialer.ts";
+import { Redialer, redialCapMs } from "../../actors/redialer.ts";
 import { VirtualClock } from "../../runtime/clock.ts";
 
 test("coverage meter: ignores pieces before its round begins, reports every 2% step and exactly at minCompletion", () => {
@@ -35,4 +35,16 @@ test("redialer: backs off 1 s, 2 s, 4 s … up to 10 s, restarts after a connect
   r.stop();
   await clock.run({ untilMs: 80_000 });
   expect(dials.length).toBe(6);
+});
+
+test("redialer: the backoff cap follows the scenario's connect timeout (half of it, within 1–10 s)", async () => {
+  expect([redialCapMs(3000), redialCapMs(10_000), redialCapMs(60_000), redialCapMs(500)]).toEqual([1500, 5000, 10_000, 1000]);
+  const clock = new VirtualClock();
+  const dials: number[] = [];
+  const r = new Redialer(clock, { wanted: () => true, dial: () => (dials.push(clock.now()), r.schedule("b")), maxMs: redialCapMs(3000) });
+  r.schedule("b");
+  await clock.run({ untilMs: 7000 });
+  // 1 s, then 1.5 s apart: a neighbour waiting out a 3 s connect attempt sees two redials in it.
+  expect(dials).toEqual([1000, 2500, 4000, 5500, 7000]);
+  r.stop();
 });
