@@ -105,9 +105,14 @@ export class Peer {
           this.send({ type: "peer.connected", peer });
         },
         sessionClosed: (peer) => {
-          if (!this.openSessions.delete(peer)) return;
-          this.send({ type: "link.down", peer });
-          this.redialer.schedule(peer);
+          if (this.openSessions.delete(peer)) {
+            this.send({ type: "link.down", peer });
+            return this.redialer.schedule(peer);
+          }
+          // A link we dialled that closed before its handshake is named by the address we dialled; it is still
+          // ours to redial (the other side waits to be dialled).
+          const dialled = this.neighbourAddresses.find((n) => n.address === peer);
+          if (dialled) this.redialer.schedule(dialled.peerId);
         },
         piece: (round, origin) => this.onPiece(round, origin),
         complete: (round) => {

@@ -15,6 +15,11 @@ export interface SwarmTimingOptions {
   keepaliveIntervalMs: number;
   /** Close a session that said nothing for this long. @default 60000 */
   idleTimeoutMs: number;
+  /**
+   * Close a session whose hello has not come for this long: a lost hello must not hold a link until the idle
+   * timeout (neither side sends keepalives before the handshake), so the dialler redials instead. @default 5000
+   */
+  handshakeTimeoutMs: number;
   /** Expected wait assumed for a request before any RTT is measured. @default 1000 */
   initialRequestWaitMs: number;
   /** Requests to a session that delivered no piece for this long are given up and asked elsewhere. @default 30000 */
@@ -25,6 +30,7 @@ export const defaultTiming: SwarmTimingOptions = {
   tickIntervalMs: 1000,
   keepaliveIntervalMs: 15_000,
   idleTimeoutMs: 60_000,
+  handshakeTimeoutMs: 5000,
   initialRequestWaitMs: 1000,
   requestTimeoutMs: 30_000,
 };

@@ -339,7 +339,9 @@ export class SwarmNode implements SessionHost {
     const now = this.clock.now();
     for (const s of [...this.sessions.values()]) {
       this.requester.sweep(s, now);
-      if (now - s.lastFrameInMs > this.timing.idleTimeoutMs) s.close("idle timeout");
+      // Before the hello nothing counts as a frame in (anything else closes the session), so this is its age.
+      if (s.state === "handshake" && now - s.lastFrameInMs > this.timing.handshakeTimeoutMs) s.close("no hello in time");
+      else if (now - s.lastFrameInMs > this.timing.idleTimeoutMs) s.close("idle timeout");
       else if (s.state === "open" && now - s.lastFrameOutMs > this.timing.keepaliveIntervalMs) s.sendKeepalive(this.current);
     }
     this.rechoke();

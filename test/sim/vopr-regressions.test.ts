@@ -62,4 +62,20 @@ describe("vopr regressions", () => {
     const r = await passes(205);
     expect(r.stats.liveness).toMatchObject({ live: 2, crashed: 1, cutShort: 0, gaveUp: 0 });
   });
+
+  test("seed 898: a dialled link cut before its handshake is redialled (the hub's link to a leaf)", async () => {
+    // Star; the hub p000 dials every leaf. A partition cut p000→p010 before the hello came back, so the session
+    // was still named by the address dialled, not by p010: the peer did not recognise it as its own link and never
+    // redialled; p010 waited to be dialled and gave up connecting. Found when the redial cap changed the timing.
+    const r = await passes(898);
+    expect(r.stats.liveness).toMatchObject({ live: 12, gaveUp: 0 });
+  });
+
+  test("seed 1370: a link whose hellos were both lost closes after the handshake timeout and is redialled", async () => {
+    // Frame loss ate both hellos of p004→p003: neither side sends keepalives before the handshake, so the session
+    // sat half-open until the 60 s idle timeout while p003 ran out of connect attempts. Sessions without a hello
+    // now close after handshakeTimeoutMs and the dialler redials.
+    const r = await passes(1370);
+    expect(r.stats.liveness).toMatchObject({ live: 10, crashed: 1, gaveUp: 0 });
+  });
 });
