@@ -11,7 +11,7 @@ import { buildManifest } from "../swarm/manifest.ts";
 import { SwarmNode } from "../swarm/node.ts";
 import { TrackerClient, type Admission } from "./tracker-client.ts";
 import { CoverageMeter } from "./coverage-meter.ts";
-import { Redialer, redialCapMs } from "./redialer.ts";
+import { NeighbourLinks } from "./neighbour-links.ts";
 import { aggregateFromSwarm } from "./peer-aggregate.ts";
 import { RoundRecorder } from "./round-recorder.ts";
 
@@ -37,7 +37,6 @@ export class Peer {
   private readonly gone = new Set<string>();
   /** The origins the active round expects (its goal; a gone origin leaves it mid-round). */
   private roundOrigins = new Set<string>();
-  private neighbourAddresses: Array<{ peerId: string; address: string }> = [];
   private model: Float32Array | undefined;
   /** The model this round started from and the locally trained one (undefined if training was abandoned). */
   private roundStart: Float32Array | undefined;
@@ -49,8 +48,7 @@ export class Peer {
   private stopped = false;
   private tamper: ((before: Float32Array, after: Float32Array) => Float32Array) | undefined;
   private serveTamper: ((data: Uint8Array) => Uint8Array) | undefined;
-  private readonly openSessions = new Set<string>();
-  private readonly redialer: Redialer;
+  private readonly links: NeighbourLinks;
   private readonly coverage: CoverageMeter;
   /** Final machine state once reached. */
   finalState: "done" | "failed" | "left" | undefined;
@@ -73,17 +71,16 @@ export class Peer {
       onPresence: (peerId, present) => this.onPresence(peerId, present),
     });
     this.coverage = new CoverageMeter(deps.scenario.swarm.minCompletion, (coverage) => this.send({ type: "swarm.progress", coverage }));
-    this.redialer = new Redialer(deps.clock, {
-      wanted: (peerId) =>
-        // Not a peer the tracker says is gone: it cannot answer, and when it is back it dials us.
-        !this.stopped &&
-        !this.finalState &&
-        !this.openSessions.has(peerId) &&
-        !this.gone.has(peerId) &&
-        !this.swarm.isBanned(peerId) &&
-        this.neighbourAddresses.some((n) => n.peerId === peerId),
-      dial: (peerId) => this.dialNeighbour(peerId, this.neighbourAddresses.find((n) => n.peerId === peerId)!.address),
-      maxMs: redialCapMs(deps.scenario.timeouts.connectMs),
+    this.links = new NeighbourLinks({
+      clock: deps.clock,
+      transport: deps.transport,
+      log: deps.log,
+      connectMs: deps.scenario.timeouts.connectMs,
+      addConn: (conn) => void this.swarm.addConn(conn),
+      running: () => !this.stopped && !this.finalState,
+      stopped: () => this.stopped,
+      // A gone neighbour cannot answer, and when it is back it dials us.
+      shunned: (peerId) => this.gone.has(peerId) || this.swarm.isBanned(peerId),
     });
     this.swarm = new SwarmNode(
       {
@@ -100,19 +97,11 @@ export class Peer {
       },
       {
         sessionOpened: (peer) => {
-          this.openSessions.add(peer);
-          this.redialer.connected(peer);
+          this.links.opened(peer);
           this.send({ type: "peer.connected", peer });
         },
         sessionClosed: (peer) => {
-          if (this.openSessions.delete(peer)) {
-            this.send({ type: "link.down", peer });
-            return this.redialer.schedule(peer);
-          }
-          // A link we dialled that closed before its handshake is named by the address we dialled; it is still
-          // ours to redial (the other side waits to be dialled).
-          const dialled = this.neighbourAddresses.find((n) => n.address === peer);
-          if (dialled) this.redialer.schedule(dialled.peerId);
+          if (this.links.closed(peer)) this.send({ type: "link.down", peer });
         },
         piece: (round, origin) => this.onPiece(round, origin),
         complete: (round) => {
@@ -133,7 +122,7 @@ export class Peer {
     const machine = roundMachine.provide({
       actions: {
         requestAdmission: () => this.tracker.request(),
-        connectNeighbours: () => this.connectNeighbours(),
+        connectNeighbours: () => this.links.connectAll(this.swarm.neighbours),
         startTraining: ({ context }) => this.startTraining(context.round),
         abandonTraining: ({ context }) => this.abandon(context.round, "training timed out"),
         scoreAndPublish: ({ context }) => this.scoreAndPublish(context.round),
@@ -218,7 +207,7 @@ export class Peer {
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.redialer.stop();
+    this.links.stop();
     this.actor.stop();
     this.swarm.close();
     this.tracker.close("peer closing");
@@ -241,10 +230,10 @@ export class Peer {
     this.roster = [...msg.roster].sort();
     this.origins = this.deps.scenario.swarm.scope === "neighbours" ? [...new Set([this.id, ...msg.neighbourIds])].sort() : this.roster;
     this.originSet = new Set(this.origins);
-    this.neighbourAddresses = msg.neighbours.filter((n) => n.peerId !== this.id);
+    this.links.setTargets(msg.neighbours, this.id);
     this.model = this.deps.learning.initialWeights(msg.modelSeed);
     // Neighbours admitted after us may have dialled in before our own admission arrived: they count already.
-    this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round, connected: this.openSessions.size });
+    this.send({ type: "tracker.admitted", neighbours: msg.expectedNeighbours, round: msg.round, connected: this.links.openCount });
   }
 
   /**
@@ -264,24 +253,6 @@ export class Peer {
     this.swarm.unexpect(peerId);
     if (this.swarm.current === this.activeRound) this.coverage.recount(this.swarm.progress(this.activeRound));
     this.coverage.reportNow();
-  }
-
-  private connectNeighbours(): void {
-    const have = new Set(this.swarm.neighbours);
-    for (const n of this.neighbourAddresses) if (!have.has(n.peerId)) this.dialNeighbour(n.peerId, n.address);
-  }
-
-  private dialNeighbour(peerId: string, address: string): void {
-    this.deps.transport.dial(address).then(
-      (conn) => {
-        if (this.stopped) return conn.close("peer closed");
-        this.swarm.addConn(conn);
-      },
-      (e: Error) => {
-        this.log.info(`could not dial ${peerId}: ${e.message}`);
-        this.redialer.schedule(peerId);
-      },
-    );
   }
 
   private startTraining(round: number): void {
