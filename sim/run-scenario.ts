@@ -123,7 +123,8 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   if (workers > 1 && !opts.source) throw new Error("runScenario: workers need opts.source (scenario reference and overrides) to load the scenario");
   const hosts: Array<{ start(): Promise<void>; close(): Promise<void> }> = [];
   let local: PeerHost | undefined;
-  const unwatchLater: Array<() => void> = [];
+  /** Stops listening to `control`; set once the run listens. */
+  let unwatch: (() => void) | undefined;
 
   const statusEvery = opts.statusEveryMs ?? 5000;
   let statusTimer: number | undefined;
@@ -181,16 +182,12 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       s.faults.forEach((factory, i) => factory({}).install(worldFor(rng.split(`fault:${i}`))));
     }
     opts.setup?.({ clock, net, tracker, peers: local?.peers ?? [], ids });
-    const unwatch = control?.onChange(() => {
+    unwatch = control?.onChange(() => {
       if (clock instanceof VirtualClock) clock.setPaused(control.paused);
       if (stopNow()) wake?.();
     });
     if (clock instanceof VirtualClock && control?.paused) clock.setPaused(true);
-    try {
-      await Promise.all(hosts.map((h) => h.start()));
-    } finally {
-      unwatchLater.push(() => unwatch?.());
-    }
+    await Promise.all(hosts.map((h) => h.start()));
     if (clock instanceof VirtualClock) {
       const res = await clock.run({ stopWhen: () => allFinished() || failure !== undefined || stopNow(), untilMs: startMs + worstMs });
       if (failure) throw failure;
@@ -211,7 +208,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       });
     }
   } finally {
-    for (const f of unwatchLater) f();
+    unwatch?.();
     if (clock instanceof VirtualClock) clock.setPaused(false);
     if (statusTimer !== undefined) clock.clearTimeout(statusTimer);
     await Promise.allSettled(hosts.map((h) => h.close()));
