@@ -84,7 +84,7 @@ export async function startWatchers(o: WatchOptions): Promise<Watchers> {
   let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
   if (o.monitor) {
     try {
-      monitor = await startMonitor({ source: bus, hostname: o.monitor.hostname, port: o.monitor.port });
+      monitor = await startMonitor({ source: bus, hostname: o.monitor.hostname, port: o.monitor.port, compactor });
     } catch (e) {
       await db?.close().catch(() => undefined);
       throw new WatchSetupError(`--monitor ${o.monitor.hostname}:${o.monitor.port}: cannot listen there (${messageOf(e)})`);

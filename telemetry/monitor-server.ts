@@ -45,6 +45,11 @@ export interface MonitorOptions {
   maxBufferedBytes?: number;
   /** Timer for batching. @default globalScheduler */
   scheduler?: Scheduler;
+  /**
+   * A compactor the caller already feeds from `source` (subscribed before the monitor), so a process that keeps
+   * one for its own late subscribers does not fold every event twice. @default the monitor's own
+   */
+  compactor?: Compactor;
 }
 
 export interface Monitor {
@@ -82,7 +87,8 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   const batchMs = opts.batchMs ?? monitorBatchMs;
   const maxBufferedBytes = opts.maxBufferedBytes ?? monitorBufferedBytesMax;
   const scheduler = opts.scheduler ?? globalScheduler;
-  const compactor = new Compactor();
+  const compactor = opts.compactor ?? new Compactor();
+  const feedCompactor = opts.compactor === undefined;
   const clients = new Set<Client>();
   let pending: TelemetryEvent[] = [];
   let timer: { handle: unknown } | undefined;
@@ -172,7 +178,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<Monitor> {
   }
 
   const unsubscribe = opts.source.subscribe((ev) => {
-    compactor.emit(ev);
+    if (feedCompactor) compactor.emit(ev);
     snapshotFrame = undefined;
     if (clients.size === 0) return; // the next client's snapshot holds it
     pending.push(ev);
