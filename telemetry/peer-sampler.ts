@@ -29,7 +29,8 @@ interface Last {
   /** The incarnation sampled last (a restart builds a new peer object). */
   of: SampledPeer;
   round: number;
-  held: Map<string, string>;
+  /** Per origin, the counts last reported (updated in place: a sample allocates nothing for unchanged origins). */
+  held: Map<string, { held: number; count: number }>;
   up: number;
   down: number;
   /** The cumulative totals of earlier incarnations (a restarted peer's counters start again at 0). */
@@ -94,9 +95,12 @@ export class PeerSampler {
       }
       const changed: { origins: string[]; held: number[]; count: number[] } = { origins: [], held: [], count: [] };
       for (const { origin, held, count } of s.progress) {
-        const key = `${held}/${count}`;
-        if (last.held.get(origin) === key) continue;
-        last.held.set(origin, key);
+        const was = last.held.get(origin);
+        if (was?.held === held && was.count === count) continue;
+        if (was) {
+          was.held = held;
+          was.count = count;
+        } else last.held.set(origin, { held, count });
         changed.origins.push(origin);
         changed.held.push(held);
         changed.count.push(count);
